@@ -1,0 +1,65 @@
+"""Settings: one Struct, read once from ``PUBLICPAY_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+PREFIX = "PUBLICPAY_"
+
+
+class SettingsError(ValueError):
+    """A ``PUBLICPAY_*`` variable has a value we cannot use; the message names it."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    # Unset means: start an embedded PostgreSQL under ``home``.
+    database_url: str | None = None
+    home: str = ".publicpay"
+    mode: Literal["sandbox", "live"] = "sandbox"
+    pool_min_size: Annotated[int, Meta(ge=1, le=500)] = 2
+    pool_max_size: Annotated[int, Meta(ge=1, le=500)] = 20
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @property
+    def home_path(self) -> Path:
+        return Path(self.home)
+
+    def __post_init__(self) -> None:
+        if self.pool_min_size > self.pool_max_size:
+            raise msgspec.ValidationError(
+                "pool_min_size must not exceed pool_max_size - at `$.pool_min_size`"
+            )
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from the environment; unknown ``PUBLICPAY_*`` names are errors."""
+    environ = os.environ if environ is None else environ
+    raw = {
+        name[len(PREFIX):].lower(): value
+        for name, value in environ.items()
+        if name.startswith(PREFIX) and value != ""
+    }
+    try:
+        # strict=False lets msgspec turn "20" into 20, as environment values are strings.
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(_name_the_variable(str(exc), raw)) from None
+
+
+def _name_the_variable(message: str, raw: dict[str, str]) -> str:
+    # msgspec says "... - at `$.pool_max_size`"; operators know the variable, not the path.
+    text, _, path = message.partition(" - at `$.")
+    if path:
+        field = path.rstrip("`")
+        value = f" (got {raw[field]!r})" if field in raw else ""
+        return f"{PREFIX}{field.upper()}: {text}{value}"
+    if text.startswith("Object contains unknown field `"):
+        field = text.split("`")[1]
+        return f"{PREFIX}{field.upper()} is not a known setting"
+    return text

@@ -1,0 +1,324 @@
+"""The ledger's reads and writes. Every function takes the caller's connection, so that a
+caller can post transfers in the same transaction as its own rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from importlib import resources
+
+import msgspec
+import psycopg
+from psycopg import AsyncConnection, errors
+from psycopg.rows import class_row
+
+from ledger.errors import AccountError, LinkedBatchRejected, TransferRejected
+from ledger.model import (
+    Account,
+    AccountSpec,
+    Balance,
+    PostPending,
+    StatementLine,
+    StatementPage,
+    StoredTransfer,
+    Transfer,
+    TransferRequest,
+    TransferResult,
+    VoidPending,
+)
+from ledger.validation import differing_field, first_broken_rule
+
+
+@cache
+def query(name: str) -> str:
+    return (resources.files("ledger") / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- accounts
+
+INSERT_ACCOUNT = """
+INSERT INTO ledger.accounts (code, currency, normal_side, debits_must_not_exceed_credits,
+                             credits_must_not_exceed_debits, slot_count, metadata)
+VALUES (%(code)s, %(currency)s, %(normal_side)s, %(debits_must_not_exceed_credits)s,
+        %(credits_must_not_exceed_debits)s, %(slot_count)s, %(metadata)s::jsonb)
+ON CONFLICT (code) DO NOTHING
+"""
+
+SELECT_ACCOUNT = """
+SELECT id, code, currency, normal_side, debits_must_not_exceed_credits,
+       credits_must_not_exceed_debits, metadata, closed, created_at
+  FROM ledger.accounts WHERE code = %s
+"""
+
+
+async def create_account(conn: AsyncConnection, spec: AccountSpec) -> Account:
+    """Create an account, or return it if one with the same code and definition exists."""
+    # An account with a limited side keeps it in one row, so it needs no more than one slot.
+    limited = spec.debits_must_not_exceed_credits or spec.credits_must_not_exceed_debits
+    params = msgspec.structs.asdict(spec) | {
+        "metadata": msgspec.json.encode(spec.metadata).decode(),
+        "slot_count": 1 if limited else spec.slot_count,
+    }
+    try:
+        await conn.execute(INSERT_ACCOUNT, params)
+    except errors.ForeignKeyViolation:
+        raise AccountError("unknown_currency", f"{spec.currency!r} is not a known ISO 4217 currency") from None
+    except errors.CheckViolation as exc:
+        raise AccountError("invalid_account", f"account {spec.code!r}: {exc.diag.message_primary}") from None
+    account = await get_account(conn, spec.code)
+    differing = [
+        name for name in ("currency", "normal_side", "debits_must_not_exceed_credits", "credits_must_not_exceed_debits")
+        if getattr(account, name) != getattr(spec, name)
+    ]
+    if differing:
+        raise AccountError(f"exists_with_different_{differing[0]}", f"account {spec.code!r} exists with a different {differing[0]}")
+    return account
+
+
+async def get_account(conn: AsyncConnection, code: str) -> Account:
+    async with conn.cursor(row_factory=class_row(Account)) as cur:
+        account = await (await cur.execute(SELECT_ACCOUNT, (code,))).fetchone()
+    if account is None:
+        raise AccountError("account_not_found", f"no account {code!r}")
+    return account
+
+
+async def set_account_closed(conn: AsyncConnection, code: str, closed: bool = True) -> Account:
+    """Close (or reopen) an account: a closed account takes part in no new transfer.
+
+    The balance slots are updated too, which waits for transfers in flight on the account
+    and makes the trigger refuse later ones.
+    """
+    async with conn.transaction():
+        account = await get_account(conn, code)
+        await conn.execute("UPDATE ledger.accounts SET closed = %s WHERE id = %s", (closed, account.id))
+        await conn.execute("UPDATE ledger.balance_slots SET closed = %s WHERE account_id = %s", (closed, account.id))
+    return await get_account(conn, code)
+
+
+# ---------------------------------------------------------------- transfers
+
+async def post_transfer(conn: AsyncConnection, request: TransferRequest) -> TransferResult:
+    """Post one transfer; raise TransferRejected if it is refused.
+
+    Idempotent: the same id with the same body answers ``exists`` with the original's seq.
+    """
+    [result] = await post_transfers(conn, [request])
+    if not result.ok:
+        raise TransferRejected(result)
+    return result
+
+
+async def post_transfers(
+    conn: AsyncConnection, requests: Sequence[TransferRequest], *, linked: bool = False
+) -> list[TransferResult]:
+    """Post many transfers in one statement, with one result each, in order.
+
+    ``linked``: all or nothing; if one is refused, none is posted and LinkedBatchRejected
+    names the first refused transfer. Otherwise each transfer stands or falls on its own.
+    """
+    broken = {i: rule for i, request in enumerate(requests) if (rule := first_broken_rule(request))}
+    if linked and broken:
+        index = min(broken)
+        raise LinkedBatchRejected(index, TransferResult(id=requests[index].id, code=broken[index]))
+    valid = [request for i, request in enumerate(requests) if i not in broken]
+    try:
+        outcome = await _insert_and_compare(conn, valid, linked=linked)
+    except (errors.IntegrityError, errors.NumericValueOutOfRange, _LinkedConflict):
+        # Something in the batch was refused by the database: find out which, one by one.
+        outcome = await _explain_one_by_one(conn, valid, linked=linked)
+    results = [TransferResult(id=r.id, code=broken[i]) if i in broken else outcome[r.id] for i, r in enumerate(requests)]
+    if linked:
+        for index, result in enumerate(results):
+            if not result.ok:
+                raise LinkedBatchRejected(index, result)
+    return results
+
+
+class _LinkedConflict(Exception):
+    """A linked batch met an existing id; undo the rest of it."""
+
+
+async def _insert_and_compare(
+    conn: AsyncConnection, requests: Sequence[TransferRequest], *, linked: bool
+) -> dict[str, TransferResult]:
+    if not requests:
+        return {}
+    if len(requests) == 1:  # one statement is atomic by itself: no transaction needed
+        return await _insert_batch(conn, requests)
+    async with conn.transaction():
+        results = await _insert_batch(conn, requests)
+        codes = {r.code for r in results.values()}
+        # A linked batch replayed whole answers "exists"; anything else but "created" undoes it.
+        if linked and codes != {"created"} and codes != {"exists"}:
+            raise _LinkedConflict
+        return results
+
+
+async def _insert_batch(conn: AsyncConnection, requests: Sequence[TransferRequest]) -> dict[str, TransferResult]:
+    rows = await (await conn.execute(query("insert_transfers"), _columns(requests))).fetchall()
+    results = {id_: TransferResult(id=id_, code="created", seq=seq, created_at=at) for id_, seq, at in rows}
+    if len(results) < len(requests):
+        existing = await get_transfers(conn, [r.id for r in requests if r.id not in results])
+        for request in requests:
+            if request.id in results:
+                continue
+            stored = existing[request.id]
+            field = differing_field(request, stored)
+            results[request.id] = TransferResult(
+                id=request.id,
+                code=f"exists_with_different_{field}" if field else "exists",
+                seq=stored.seq,
+                created_at=stored.created_at,
+            )
+    return results
+
+
+async def _explain_one_by_one(
+    conn: AsyncConnection, requests: Sequence[TransferRequest], *, linked: bool
+) -> dict[str, TransferResult]:
+    results: dict[str, TransferResult] = {}
+    async with conn.transaction():  # a LinkedBatchRejected raised inside rolls back the batch
+        for index, request in enumerate(requests):
+            try:
+                async with conn.transaction():
+                    results |= await _insert_batch(conn, [request])
+            except (errors.IntegrityError, errors.NumericValueOutOfRange) as exc:
+                results[request.id] = TransferResult(
+                    id=request.id, code=await rejection_code(conn, request, exc), message=exc.diag.message_primary
+                )
+            if linked and results[request.id].code != "created":
+                raise LinkedBatchRejected(index, results[request.id])
+    return results
+
+
+async def rejection_code(conn: AsyncConnection, request: TransferRequest, exc: psycopg.Error) -> str:
+    """The rule a refused insert broke, named the way TigerBeetle names its results."""
+    resolving = isinstance(request, PostPending | VoidPending)
+    match exc:
+        case errors.NotNullViolation() if resolving:
+            return "pending_transfer_not_found"
+        case errors.NotNullViolation():
+            return "debit_account_not_found" if exc.diag.column_name == "debit_account_id" else "credit_account_not_found"
+        case errors.UniqueViolation() if exc.diag.constraint_name == "transfers_resolve_pending_once":
+            row = await (await conn.execute(
+                "SELECT phase FROM ledger.transfers WHERE pending_id = %s", (request.pending_id,))).fetchone()
+            return {"post_pending": "pending_transfer_already_posted", "void_pending": "pending_transfer_already_voided",
+                    "expire_pending": "pending_transfer_expired"}[row[0]] if row else "pending_transfer_already_resolved"
+        case errors.NumericValueOutOfRange():
+            return "overflows_balance"
+        case _ if exc.diag.constraint_name:
+            return exc.diag.constraint_name
+    return "refused"
+
+
+def _columns(requests: Sequence[TransferRequest]) -> dict[str, list]:
+    columns: dict[str, list] = {name: [] for name in (
+        "ids", "phases", "debits", "credits", "amounts", "currencies", "kinds",
+        "pending_ids", "timeouts", "external_refs", "metadata")}
+    for request in requests:
+        columns["ids"].append(request.id)
+        columns["external_refs"].append(request.external_ref)
+        columns["metadata"].append(msgspec.json.encode(request.metadata).decode())
+        match request:
+            case Transfer():
+                values = ("pending" if request.pending else "posted", request.debit_account, request.credit_account,
+                          request.amount_minor, request.currency, request.kind, None, request.timeout_s)
+            case PostPending():
+                values = ("post_pending", None, None, request.amount_minor, None, None, request.pending_id, None)
+            case VoidPending():
+                values = ("void_pending", None, None, None, None, None, request.pending_id, None)
+        for name, value in zip(("phases", "debits", "credits", "amounts", "currencies", "kinds",
+                                "pending_ids", "timeouts"), values):
+            columns[name].append(value)
+    return columns
+
+
+async def get_transfers(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, StoredTransfer]:
+    async with conn.cursor(row_factory=class_row(StoredTransfer)) as cur:
+        await cur.execute(query("select_transfers") + " WHERE t.id = ANY(%s)", (list(ids),))
+        return {t.id: t for t in await cur.fetchall()}
+
+
+async def get_transfer(conn: AsyncConnection, id_: str) -> StoredTransfer | None:
+    return (await get_transfers(conn, [id_])).get(id_)
+
+
+async def expire_pending_transfers(conn: AsyncConnection, now: datetime | None = None) -> list[str]:
+    """Void every pending transfer whose timeout has passed; return the expired ids.
+
+    Safe to run concurrently with posts and voids and with itself: a pending transfer is
+    resolved at most once, so whoever comes second is skipped.
+    """
+    rows = await (await conn.execute(EXPIRE_PENDING, {"now": now})).fetchall()
+    return [pending_id for (pending_id,) in rows]
+
+
+EXPIRE_PENDING = """
+INSERT INTO ledger.transfers (id, phase, debit_account_id, credit_account_id, amount, currency, kind, pending_id)
+SELECT p.id || '/expired', 'expire_pending', p.debit_account_id, p.credit_account_id, p.amount, p.currency, p.kind, p.id
+  FROM ledger.transfers p
+ WHERE p.timeout_at <= coalesce(%(now)s, clock_timestamp())
+   AND NOT EXISTS (SELECT 1 FROM ledger.transfers r WHERE r.pending_id = p.id)
+ ORDER BY p.timeout_at
+    ON CONFLICT DO NOTHING
+RETURNING pending_id
+"""
+
+
+# ---------------------------------------------------------------- balances
+
+SELECT_BALANCE = """
+SELECT a.code, a.currency, a.normal_side,
+       sum(b.debits_posted)::bigint, sum(b.credits_posted)::bigint,
+       sum(b.debits_pending)::bigint, sum(b.credits_pending)::bigint
+  FROM ledger.accounts a JOIN ledger.balance_slots b ON b.account_id = a.id
+ WHERE a.code = %s
+ GROUP BY a.id
+"""
+
+
+async def get_balance(conn: AsyncConnection, code: str) -> Balance:
+    """The account's balance now: the sum of its slots, independent of its history's length."""
+    return await _balance(conn, SELECT_BALANCE, (code,), code)
+
+
+async def get_balance_at(conn: AsyncConnection, code: str, at: datetime) -> Balance:
+    """The account's balance as it stood at ``at``, recomputed from its history."""
+    return await _balance(conn, query("balance_at"), {"code": code, "at": at}, code)
+
+
+async def _balance(conn: AsyncConnection, sql: str, params, code: str) -> Balance:
+    row = await (await conn.execute(sql, params)).fetchone()
+    if row is None:
+        raise AccountError("account_not_found", f"no account {code!r}")
+    names = ("account", "currency", "normal_side", "debits_posted", "credits_posted", "debits_pending", "credits_pending")
+    return msgspec.convert(dict(zip(names, row)), Balance)
+
+
+async def get_statement(
+    conn: AsyncConnection, code: str, *, after_seq: int = 0, limit: int = 100
+) -> StatementPage:
+    """One page of the account's posted lines, oldest first, with a running balance."""
+    account = await get_account(conn, code)
+    params = {"account_id": account.id, "after_seq": after_seq, "limit": limit}
+    opening = (await (await conn.execute(query("opening_balance"), params)).fetchone())[0]
+    rows = await (await conn.execute(query("statement"), params)).fetchall()
+    lines = [
+        StatementLine(seq=seq, transfer_id=id_, kind=kind, debit_minor=debit, credit_minor=credit,
+                      balance_minor=opening + running, counterparty=counterparty,
+                      external_ref=external_ref, created_at=created_at)
+        for seq, id_, kind, debit, credit, running, counterparty, external_ref, created_at in rows
+    ]
+    return StatementPage(
+        account=code, currency=account.currency, opening_balance_minor=opening, lines=lines,
+        next_after_seq=lines[-1].seq if len(lines) == limit else None,
+    )
+
+
+async def verify_ledger(conn: AsyncConnection) -> list[str]:
+    """Every invariant checked from scratch; the list of what is wrong (empty when sound)."""
+    rows = await (await conn.execute(query("verify_ledger"))).fetchall()
+    return [problem for (problem,) in rows]
+
