@@ -78,5 +78,14 @@ SELECT a.currency, count(DISTINCT a.id),
 """
 
 
+# Command groups that live in their own modules under gateway/commands/, one line each.
+SUBCOMMAND_MODULES: tuple[str, ...] = ()
+
+
 def main() -> None:
+    import importlib
+
+    for module_name in SUBCOMMAND_MODULES:
+        module = importlib.import_module(f"gateway.commands.{module_name}")
+        module.register(app)
     sys.exit(app())
