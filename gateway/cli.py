@@ -3,52 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import sys
 
 import psycopg
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from gateway.database import database_url
-from gateway.migrations import MigrationError, migrate
-from gateway.settings import SettingsError, load_settings
+from gateway.commands.common import console, migrated_database
 
 app = typer.Typer(help="publicpay: payments and settlement for the public-service portal.", no_args_is_help=True)
-console = Console()
-
-
-def _settings():
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        console.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(2) from None
 
 
 @app.command("migrate")
 def migrate_command() -> None:
     """Apply every package's pending schema migrations."""
-    with database_url(_settings()) as url, psycopg.connect(url, autocommit=True) as conn:
-        _migrate(conn)
-
-
-def _migrate(conn: psycopg.Connection) -> None:
-    try:
-        applied = migrate(conn)
-    except MigrationError as exc:
-        console.print(f"[red]refusing to start:[/red] {exc}")
-        raise typer.Exit(1) from None
-    for migration in applied:
-        console.print(f"applied {migration.label}")
-    console.print(f"schema up to date ({len(applied)} migration(s) applied)")
+    with migrated_database(quiet=False):
+        pass
 
 
 @app.command("run")
 def run_command() -> None:
     """Migrate, then print the ledger's status (the gateway will serve here)."""
-    with database_url(_settings()) as url, psycopg.connect(url, autocommit=True) as conn:
-        _migrate(conn)
+    with migrated_database(quiet=False) as url:
         asyncio.run(_print_ledger_status(url))
 
 
@@ -77,15 +54,13 @@ SELECT a.currency, count(DISTINCT a.id),
  GROUP BY a.currency ORDER BY a.currency
 """
 
-
-# Command groups that live in their own modules under gateway/commands/, one line each.
+# Command groups live in their own modules under gateway/commands/, each with a
+# ``register(app)`` function; add one name here per module.
 SUBCOMMAND_MODULES: tuple[str, ...] = ()
+
+for _name in SUBCOMMAND_MODULES:
+    importlib.import_module(f"gateway.commands.{_name}").register(app)
 
 
 def main() -> None:
-    import importlib
-
-    for module_name in SUBCOMMAND_MODULES:
-        module = importlib.import_module(f"gateway.commands.{module_name}")
-        module.register(app)
     sys.exit(app())

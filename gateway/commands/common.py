@@ -1,0 +1,45 @@
+"""What every command needs: the console, the settings, and a migrated database."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import psycopg
+import typer
+from rich.console import Console
+
+from gateway.database import database_url
+from gateway.migrations import MigrationError, migrate
+from gateway.settings import Settings, SettingsError, load_settings
+
+console = Console()
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        console.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def migrate_or_exit(conn: psycopg.Connection, *, quiet: bool = False) -> None:
+    try:
+        applied = migrate(conn)
+    except MigrationError as exc:
+        console.print(f"[red]refusing to start:[/red] {exc}")
+        raise typer.Exit(1) from None
+    if not quiet:
+        for migration in applied:
+            console.print(f"applied {migration.label}")
+        console.print(f"schema up to date ({len(applied)} migration(s) applied)")
+
+
+@contextlib.contextmanager
+def migrated_database(settings: Settings | None = None, *, quiet: bool = True) -> Iterator[str]:
+    """The database's URL, after applying any pending migration (embedded server if needed)."""
+    with database_url(settings or settings_or_exit()) as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            migrate_or_exit(conn, quiet=quiet)
+        yield url
