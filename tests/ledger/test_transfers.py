@@ -1,0 +1,183 @@
+"""The ledger's rules, one at a time, against the real database."""
+
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+import pytest
+
+from ledger import store
+from ledger.errors import AccountError, LinkedBatchRejected, TransferRejected
+from ledger.model import MAX_AMOUNT_MINOR, AccountSpec, NormalSide, PostPending, Transfer, VoidPending
+
+
+@pytest.fixture
+async def books(conn):
+    for spec in [
+        AccountSpec(code="asset", currency="VND", normal_side=NormalSide.DEBIT),
+        AccountSpec(code="payable", currency="VND", normal_side=NormalSide.CREDIT, debits_must_not_exceed_credits=True),
+        AccountSpec(code="contra", currency="VND", normal_side=NormalSide.DEBIT, credits_must_not_exceed_debits=True),
+        AccountSpec(code="dollars", currency="USD", normal_side=NormalSide.DEBIT),
+    ]:
+        await store.create_account(conn, spec)
+    return conn
+
+
+def t(id_, debit="asset", credit="payable", amount=100, **extra):
+    return Transfer(id=id_, debit_account=debit, credit_account=credit, amount_minor=amount,
+                    currency=extra.pop("currency", "VND"), kind=extra.pop("kind", "payment"), **extra)
+
+
+async def refused(conn, request) -> str:
+    with pytest.raises(TransferRejected) as caught:
+        await store.post_transfer(conn, request)
+    return caught.value.code
+
+
+async def test_replaying_a_transfer_returns_the_original(books):
+    first = await store.post_transfer(books, t("a", metadata={"dossier": "G01"}))
+    again = await store.post_transfer(books, t("a", metadata={"dossier": "G01"}))
+    assert (first.code, again.code, again.seq) == ("created", "exists", first.seq)
+    assert (await store.get_balance(books, "payable")).credits_posted == 100
+
+
+@pytest.mark.parametrize("changed, field", [
+    (dict(amount=101), "amount"),
+    (dict(debit="contra"), "debit_account"),
+    (dict(kind="fee"), "kind"),
+    (dict(external_ref="X"), "external_ref"),
+    (dict(metadata={"k": "v"}), "metadata"),
+    (dict(pending=True), "pending"),
+])
+async def test_the_same_id_with_another_body_names_the_field(books, changed, field):
+    await store.post_transfer(books, t("a"))
+    assert await refused(books, t("a", **changed)) == f"exists_with_different_{field}"
+
+
+@pytest.mark.parametrize("request_, code", [
+    (t("x", credit="asset"), "accounts_must_be_different"),
+    (t("x", amount=0), "amount_must_be_positive"),
+    (t("x", amount=MAX_AMOUNT_MINOR + 1), "amount_too_large"),
+    (t("x", debit="missing"), "debit_account_not_found"),
+    (t("x", credit="missing"), "credit_account_not_found"),
+    (t("x", credit="dollars"), "accounts_must_have_the_same_currency"),
+    (t("x", debit="payable", credit="asset"), "exceeds_credits"),
+    (t("x", debit="asset", credit="contra"), "exceeds_debits"),
+    (t("x", timeout_s=5), "timeout_only_on_pending"),
+    (t(" "), "id_must_be_1_to_200_non_blank_characters"),
+    (PostPending(id="x", pending_id="nothing"), "pending_transfer_not_found"),
+])
+async def test_each_refusal_names_its_rule_and_moves_nothing(books, request_, code):
+    assert await refused(books, request_) == code
+    assert await store.get_transfer(books, "x") is None
+    assert (await store.get_balance(books, "asset")).debits_posted == 0
+
+
+async def test_amounts_up_to_the_bigint_limit_and_overflow_refused(books):
+    await store.post_transfer(books, t("big", amount=MAX_AMOUNT_MINOR))
+    assert (await store.get_balance(books, "payable")).credits_posted == MAX_AMOUNT_MINOR
+    assert await refused(books, t("more", amount=1)) == "overflows_balance"
+
+
+async def test_a_linked_batch_is_all_or_nothing_and_names_the_culprit(books):
+    with pytest.raises(LinkedBatchRejected) as caught:
+        await store.post_transfers(books, [t("1"), t("2", debit="payable", credit="asset", amount=500)], linked=True)
+    assert (caught.value.index, caught.value.code) == (1, "exceeds_credits")
+    assert await store.get_transfer(books, "1") is None
+    # Within one call, limits are judged on the batch's end state.
+    results = await store.post_transfers(books, [t("1", amount=500), t("2", debit="payable", credit="asset", amount=500)],
+                                         linked=True)
+    assert [r.code for r in results] == ["created", "created"]
+    replay = await store.post_transfers(books, [t("1", amount=500), t("2", debit="payable", credit="asset", amount=500)],
+                                        linked=True)
+    assert [r.code for r in replay] == ["exists", "exists"]
+    with pytest.raises(LinkedBatchRejected) as caught:
+        await store.post_transfers(books, [t("1", amount=500), t("3")], linked=True)
+    assert (caught.value.index, caught.value.code) == (0, "exists")
+    assert await store.get_transfer(books, "3") is None
+
+
+async def test_independent_transfers_stand_or_fall_alone(books):
+    results = await store.post_transfers(books, [
+        t("1"), t("2", debit="missing"), t("3", amount=0), t("4", debit="payable", credit="asset", amount=10**6), t("5"),
+    ])
+    assert [r.code for r in results] == [
+        "created", "debit_account_not_found", "amount_must_be_positive", "exceeds_credits", "created"]
+    assert (await store.get_balance(books, "payable")).credits_posted == 200
+
+
+async def test_pending_reserves_then_posts_partially_once(books):
+    await store.post_transfer(books, t("in", amount=1000))
+    await store.post_transfer(books, t("p", debit="payable", credit="asset", amount=800, pending=True))
+    assert (await store.get_balance(books, "payable")).available == 200
+    assert await refused(books, t("q", debit="payable", credit="asset", amount=300, pending=True)) == "exceeds_credits"
+    assert await refused(books, PostPending(id="post", pending_id="p", amount_minor=801)) == "exceeds_pending_transfer_amount"
+    await store.post_transfer(books, PostPending(id="post", pending_id="p", amount_minor=600))
+    assert await refused(books, VoidPending(id="void", pending_id="p")) == "pending_transfer_already_posted"
+    assert await refused(books, PostPending(id="post2", pending_id="p")) == "pending_transfer_already_posted"
+    assert await refused(books, PostPending(id="x", pending_id="in")) == "pending_transfer_not_pending"
+    balance = await store.get_balance(books, "payable")
+    assert (balance.debits_posted, balance.debits_pending, balance.available) == (600, 0, 400)
+
+
+async def test_void_releases_and_timeouts_void_themselves(books):
+    await store.post_transfer(books, t("in", amount=1000))
+    await store.post_transfer(books, t("p1", debit="payable", credit="asset", amount=400, pending=True))
+    await store.post_transfer(books, t("p2", debit="payable", credit="asset", amount=400, pending=True, timeout_s=60))
+    await store.post_transfer(books, VoidPending(id="v1", pending_id="p1"))
+    assert await store.expire_pending_transfers(books) == []  # not yet due
+    later = datetime.now(timezone.utc) + timedelta(seconds=61)
+    assert await store.expire_pending_transfers(books, later) == ["p2"]
+    assert await store.expire_pending_transfers(books, later) == []
+    assert await refused(books, PostPending(id="late", pending_id="p2")) == "pending_transfer_expired"
+    assert (await store.get_balance(books, "payable")).available == 1000
+
+
+async def test_closed_accounts_take_no_transfer(books):
+    await store.set_account_closed(books, "asset")
+    assert await refused(books, t("1")) == "account_closed"
+    await store.set_account_closed(books, "asset", closed=False)
+    assert (await store.post_transfer(books, t("1"))).code == "created"
+
+
+async def test_accounts_are_idempotent_and_checked(books):
+    again = await store.create_account(books, AccountSpec(code="asset", currency="VND", normal_side=NormalSide.DEBIT))
+    assert again.code == "asset"
+    with pytest.raises(AccountError) as caught:
+        await store.create_account(books, AccountSpec(code="asset", currency="USD", normal_side=NormalSide.DEBIT))
+    assert caught.value.code == "exists_with_different_currency"
+    with pytest.raises(AccountError) as caught:
+        await store.create_account(books, AccountSpec(code="x", currency="XXX", normal_side=NormalSide.DEBIT))
+    assert caught.value.code == "unknown_currency"
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE ledger.transfers SET amount = 1",
+    "DELETE FROM ledger.transfers",
+    "TRUNCATE ledger.transfers CASCADE",
+    "UPDATE ledger.balance_slots SET credits_posted = credits_posted + 1",
+    "DELETE FROM ledger.balance_slots",
+    "UPDATE ledger.accounts SET currency = 'USD'",
+    "INSERT INTO ledger.transfers (id, phase, debit_account_id, credit_account_id, amount, currency, kind)"
+    " SELECT 'sql', 'posted', p.id, a.id, 500, 'VND', 'x' FROM ledger.accounts p, ledger.accounts a"
+    " WHERE p.code = 'payable' AND a.code = 'asset'",
+])
+async def test_postgresql_itself_refuses_to_break_the_books(books, statement):
+    await store.post_transfer(books, t("a"))
+    with pytest.raises(psycopg.Error):
+        await books.execute(statement)
+    assert await store.verify_ledger(books) == []
+
+
+async def test_balance_at_a_past_moment_and_paged_statement(books):
+    for i in range(5):
+        await store.post_transfer(books, t(f"in{i}", amount=100 * (i + 1)))
+    middle = (await store.get_transfer(books, "in2")).created_at
+    await store.post_transfer(books, t("p", debit="payable", credit="asset", amount=50, pending=True))
+    past = await store.get_balance_at(books, "payable", middle)
+    assert (past.posted, past.debits_pending) == (600, 0)
+    now = await store.get_balance_at(books, "payable", datetime.now(timezone.utc))
+    assert now == await store.get_balance(books, "payable")
+    first = await store.get_statement(books, "payable", limit=3)
+    second = await store.get_statement(books, "payable", after_seq=first.next_after_seq, limit=3)
+    assert [line.balance_minor for line in first.lines + second.lines] == [100, 300, 600, 1000, 1500]
+    assert second.opening_balance_minor == 600 and second.next_after_seq is None
