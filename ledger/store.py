@@ -156,8 +156,21 @@ async def _insert_and_compare(
         return results
 
 
+COLUMNS = ("id", "phase", "debit", "credit", "amount", "currency", "kind", "pending_id", "timeout_s",
+           "external_ref", "metadata")
+COLUMN_TYPES = ("text", "text", "text", "text", "bigint", "text", "text", "text", "integer", "text", "text")
+INSERT_ONE = query("insert_transfers").format(rows="(VALUES ({}, 1))".format(
+    ", ".join(f"%({name})s::{type_}" for name, type_ in zip(COLUMNS, COLUMN_TYPES))))
+INSERT_MANY = query("insert_transfers").format(rows="unnest({}) WITH ORDINALITY".format(
+    ", ".join(f"%({name})s::{type_}[]" for name, type_ in zip(COLUMNS, COLUMN_TYPES))))
+
+
 async def _insert_batch(conn: AsyncConnection, requests: Sequence[TransferRequest]) -> dict[str, TransferResult]:
-    rows = await (await conn.execute(query("insert_transfers"), _columns(requests))).fetchall()
+    if len(requests) == 1:
+        statement = INSERT_ONE, dict(zip(COLUMNS, _row(requests[0])))
+    else:
+        statement = INSERT_MANY, dict(zip(COLUMNS, map(list, zip(*map(_row, requests)))))
+    rows = await (await conn.execute(*statement)).fetchall()
     results = {id_: TransferResult(id=id_, code="created", seq=seq, created_at=at) for id_, seq, at in rows}
     if len(results) < len(requests):
         existing = await get_transfers(conn, [r.id for r in requests if r.id not in results])
@@ -213,26 +226,20 @@ async def rejection_code(conn: AsyncConnection, request: TransferRequest, exc: p
     return "refused"
 
 
-def _columns(requests: Sequence[TransferRequest]) -> dict[str, list]:
-    columns: dict[str, list] = {name: [] for name in (
-        "ids", "phases", "debits", "credits", "amounts", "currencies", "kinds",
-        "pending_ids", "timeouts", "external_refs", "metadata")}
-    for request in requests:
-        columns["ids"].append(request.id)
-        columns["external_refs"].append(request.external_ref)
-        columns["metadata"].append(msgspec.json.encode(request.metadata).decode())
-        match request:
-            case Transfer():
-                values = ("pending" if request.pending else "posted", request.debit_account, request.credit_account,
-                          request.amount_minor, request.currency, request.kind, None, request.timeout_s)
-            case PostPending():
-                values = ("post_pending", None, None, request.amount_minor, None, None, request.pending_id, None)
-            case VoidPending():
-                values = ("void_pending", None, None, None, None, None, request.pending_id, None)
-        for name, value in zip(("phases", "debits", "credits", "amounts", "currencies", "kinds",
-                                "pending_ids", "timeouts"), values):
-            columns[name].append(value)
-    return columns
+def _row(request: TransferRequest) -> tuple:
+    """The request as a row of the COLUMNS the insert statement takes."""
+    metadata = msgspec.json.encode(request.metadata).decode()
+    match request:
+        case Transfer():
+            phase = "pending" if request.pending else "posted"
+            return (request.id, phase, request.debit_account, request.credit_account, request.amount_minor,
+                    request.currency, request.kind, None, request.timeout_s, request.external_ref, metadata)
+        case PostPending():
+            return (request.id, "post_pending", None, None, request.amount_minor, None, None, request.pending_id,
+                    None, request.external_ref, metadata)
+        case VoidPending():
+            return (request.id, "void_pending", None, None, None, None, None, request.pending_id,
+                    None, request.external_ref, metadata)
 
 
 async def get_transfers(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, StoredTransfer]:

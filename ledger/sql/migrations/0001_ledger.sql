@@ -87,76 +87,91 @@ CREATE TYPE ledger.balance_delta AS (
 );
 
 -- Errors name the rule broken in CONSTRAINT, so that callers can report it per transfer.
+-- The common case costs three statements: compute the deltas (checking accounts on the
+-- way), lock the slots in order, update them. Diagnosis and limit checks run only when needed.
 CREATE FUNCTION ledger.apply_new_transfers() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     -- Concurrent transactions get consecutive ids, so this spreads them over the slots.
-    spread  bigint := txid_current();
-    deltas  ledger.balance_delta[];
-    bad     record;
-    rule    text;
-    updated bigint;
+    spread          bigint := txid_current();
+    deltas          ledger.balance_delta[];
+    accounts_ok     boolean;
+    has_resolutions boolean;
+    has_limits      boolean;
+    bad             record;
+    rule            text;
+    updated         bigint;
 BEGIN
-    SELECT n.id, p.phase AS pending_phase, p.amount AS pending_amount, n.amount, n.phase,
-           (n.debit_account_id, n.credit_account_id, n.currency) IS DISTINCT FROM
-           (p.debit_account_id, p.credit_account_id, p.currency) AS differs,
-           p.timeout_at <= clock_timestamp() AS expired
-      INTO bad
-      FROM new_transfers n JOIN ledger.transfers p ON p.id = n.pending_id
-     WHERE p.phase <> 'pending'
-        OR (n.debit_account_id, n.credit_account_id, n.currency) IS DISTINCT FROM
-           (p.debit_account_id, p.credit_account_id, p.currency)
-        OR (n.phase = 'post_pending' AND (n.amount > p.amount OR p.timeout_at <= clock_timestamp()))
-        OR (n.phase IN ('void_pending', 'expire_pending') AND n.amount <> p.amount)
-     LIMIT 1;
-    IF FOUND THEN
-        rule := CASE
-            WHEN bad.pending_phase <> 'pending' THEN 'pending_transfer_not_pending'
-            WHEN bad.differs THEN 'pending_transfer_has_different_accounts'
-            WHEN bad.phase = 'post_pending' AND bad.amount > bad.pending_amount THEN 'exceeds_pending_transfer_amount'
-            WHEN bad.phase = 'post_pending' THEN 'pending_transfer_expired'
-            ELSE 'void_amount_must_equal_pending_amount' END;
-        RAISE EXCEPTION 'transfer %: %', bad.id, rule USING ERRCODE = 'check_violation', CONSTRAINT = rule;
-    END IF;
-
-    SELECT n.id, a.id IS NULL AS missing, a.currency <> n.currency AS wrong_currency, e.is_debit
-      INTO bad
-      FROM new_transfers n
-     CROSS JOIN LATERAL (VALUES (n.debit_account_id, true), (n.credit_account_id, false)) e (account_id, is_debit)
-      LEFT JOIN ledger.accounts a ON a.id = e.account_id
-     WHERE a.id IS NULL OR a.currency <> n.currency
-     LIMIT 1;
-    IF FOUND THEN
-        rule := CASE WHEN NOT bad.missing THEN 'accounts_must_have_the_same_currency'
-                     WHEN bad.is_debit THEN 'debit_account_not_found' ELSE 'credit_account_not_found' END;
-        RAISE EXCEPTION 'transfer %: %', bad.id, rule USING ERRCODE = 'check_violation', CONSTRAINT = rule;
-    END IF;
-
     -- Each transfer's effect on each of its two accounts, posted and pending apart: pending
     -- amounts and an account's limited side always go to slot 0, the rest is spread.
     WITH effects AS (
-        SELECT e.account_id, e.is_debit,
+        SELECT e.account_id, e.is_debit, n.currency, n.pending_id,
                CASE WHEN n.phase IN ('posted', 'post_pending') THEN n.amount ELSE 0 END AS posted,
                CASE n.phase WHEN 'pending' THEN n.amount WHEN 'posted' THEN 0 ELSE -p.amount END AS pending
           FROM new_transfers n
           LEFT JOIN ledger.transfers p ON p.id = n.pending_id
          CROSS JOIN LATERAL (VALUES (n.debit_account_id, true), (n.credit_account_id, false)) e (account_id, is_debit)
     ), parts AS (
-        SELECT account_id, is_debit, posted, 0::bigint AS pending FROM effects WHERE posted <> 0
+        SELECT account_id, is_debit, currency, pending_id, posted, 0::bigint AS pending FROM effects WHERE posted <> 0
         UNION ALL
-        SELECT account_id, is_debit, 0, pending FROM effects WHERE pending <> 0
+        SELECT account_id, is_debit, currency, pending_id, 0, pending FROM effects WHERE pending <> 0
     ), slotted AS (
-        SELECT parts.*, CASE
-                   WHEN parts.pending <> 0
-                     OR (parts.is_debit AND a.debits_must_not_exceed_credits)
-                     OR (NOT parts.is_debit AND a.credits_must_not_exceed_debits) THEN 0
-                   ELSE (spread % a.slot_count)::smallint END AS slot
-          FROM parts JOIN ledger.accounts a ON a.id = parts.account_id
+        SELECT parts.*, a.currency IS NOT DISTINCT FROM parts.currency AS account_ok,
+               a.debits_must_not_exceed_credits OR a.credits_must_not_exceed_debits AS limited,
+               CASE WHEN parts.pending <> 0
+                      OR (parts.is_debit AND a.debits_must_not_exceed_credits)
+                      OR (NOT parts.is_debit AND a.credits_must_not_exceed_debits) THEN 0
+                    ELSE (spread % a.slot_count)::smallint END AS slot
+          FROM parts LEFT JOIN ledger.accounts a ON a.id = parts.account_id
+    ), per_slot AS (
+        SELECT account_id, slot,
+               sum(posted) FILTER (WHERE is_debit)::bigint AS debits_posted,
+               sum(posted) FILTER (WHERE NOT is_debit)::bigint AS credits_posted,
+               sum(pending) FILTER (WHERE is_debit)::bigint AS debits_pending,
+               sum(pending) FILTER (WHERE NOT is_debit)::bigint AS credits_pending,
+               bool_and(account_ok) AS slot_accounts_ok, bool_or(pending_id IS NOT NULL) AS slot_resolutions,
+               bool_or(limited) AS slot_limited
+          FROM slotted GROUP BY account_id, slot
     )
-    SELECT array_agg(d ORDER BY d.account_id, d.slot) INTO deltas
-      FROM (SELECT account_id, slot,
-                   sum(posted) FILTER (WHERE is_debit)::bigint, sum(posted) FILTER (WHERE NOT is_debit)::bigint,
-                   sum(pending) FILTER (WHERE is_debit)::bigint, sum(pending) FILTER (WHERE NOT is_debit)::bigint
-              FROM slotted GROUP BY account_id, slot) d;
+    SELECT array_agg((account_id, slot, debits_posted, credits_posted, debits_pending, credits_pending)::ledger.balance_delta
+                     ORDER BY account_id, slot),
+           bool_and(slot_accounts_ok), bool_or(slot_resolutions), bool_or(slot_limited)
+      INTO deltas, accounts_ok, has_resolutions, has_limits
+      FROM per_slot;
+
+    IF NOT accounts_ok THEN
+        SELECT n.id, a.id IS NULL AS missing, e.is_debit INTO bad
+          FROM new_transfers n
+         CROSS JOIN LATERAL (VALUES (n.debit_account_id, true), (n.credit_account_id, false)) e (account_id, is_debit)
+          LEFT JOIN ledger.accounts a ON a.id = e.account_id
+         WHERE a.id IS NULL OR a.currency <> n.currency
+         LIMIT 1;
+        rule := CASE WHEN NOT bad.missing THEN 'accounts_must_have_the_same_currency'
+                     WHEN bad.is_debit THEN 'debit_account_not_found' ELSE 'credit_account_not_found' END;
+        RAISE EXCEPTION 'transfer %: %', bad.id, rule USING ERRCODE = 'check_violation', CONSTRAINT = rule;
+    END IF;
+
+    IF has_resolutions THEN
+        SELECT n.id, p.phase AS pending_phase, p.amount AS pending_amount, n.amount, n.phase,
+               (n.debit_account_id, n.credit_account_id, n.currency) IS DISTINCT FROM
+               (p.debit_account_id, p.credit_account_id, p.currency) AS differs
+          INTO bad
+          FROM new_transfers n JOIN ledger.transfers p ON p.id = n.pending_id
+         WHERE p.phase <> 'pending'
+            OR (n.debit_account_id, n.credit_account_id, n.currency) IS DISTINCT FROM
+               (p.debit_account_id, p.credit_account_id, p.currency)
+            OR (n.phase = 'post_pending' AND (n.amount > p.amount OR p.timeout_at <= clock_timestamp()))
+            OR (n.phase IN ('void_pending', 'expire_pending') AND n.amount <> p.amount)
+         LIMIT 1;
+        IF FOUND THEN
+            rule := CASE
+                WHEN bad.pending_phase <> 'pending' THEN 'pending_transfer_not_pending'
+                WHEN bad.differs THEN 'pending_transfer_has_different_accounts'
+                WHEN bad.phase = 'post_pending' AND bad.amount > bad.pending_amount THEN 'exceeds_pending_transfer_amount'
+                WHEN bad.phase = 'post_pending' THEN 'pending_transfer_expired'
+                ELSE 'void_amount_must_equal_pending_amount' END;
+            RAISE EXCEPTION 'transfer %: %', bad.id, rule USING ERRCODE = 'check_violation', CONSTRAINT = rule;
+        END IF;
+    END IF;
 
     -- Lock in one global order, so that transfers between the same accounts never deadlock.
     PERFORM 1 FROM ledger.balance_slots b JOIN unnest(deltas) d ON (b.account_id, b.slot) = (d.account_id, d.slot)
@@ -177,18 +192,20 @@ BEGIN
 
     -- Limits: the limited side sits in the locked slot 0; the other side's posted amounts
     -- in other slots only grow, so reading them unlocked can only understate the room.
-    SELECT a.code, a.debits_must_not_exceed_credits AS debit_limited INTO bad
-      FROM ledger.accounts a
-      JOIN ledger.balance_slots b ON b.account_id = a.id
-     WHERE a.id IN (SELECT account_id FROM unnest(deltas))
-       AND (a.debits_must_not_exceed_credits OR a.credits_must_not_exceed_debits)
-     GROUP BY a.id
-    HAVING (a.debits_must_not_exceed_credits AND sum(b.debits_posted + b.debits_pending) > sum(b.credits_posted))
-        OR (a.credits_must_not_exceed_debits AND sum(b.credits_posted + b.credits_pending) > sum(b.debits_posted))
-     LIMIT 1;
-    IF FOUND THEN
-        rule := CASE WHEN bad.debit_limited THEN 'exceeds_credits' ELSE 'exceeds_debits' END;
-        RAISE EXCEPTION 'account %: %', bad.code, rule USING ERRCODE = 'check_violation', CONSTRAINT = rule;
+    IF has_limits THEN
+        SELECT a.code, a.debits_must_not_exceed_credits AS debit_limited INTO bad
+          FROM ledger.accounts a
+          JOIN ledger.balance_slots b ON b.account_id = a.id
+         WHERE a.id IN (SELECT account_id FROM unnest(deltas))
+           AND (a.debits_must_not_exceed_credits OR a.credits_must_not_exceed_debits)
+         GROUP BY a.id
+        HAVING (a.debits_must_not_exceed_credits AND sum(b.debits_posted + b.debits_pending) > sum(b.credits_posted))
+            OR (a.credits_must_not_exceed_debits AND sum(b.credits_posted + b.credits_pending) > sum(b.debits_posted))
+         LIMIT 1;
+        IF FOUND THEN
+            rule := CASE WHEN bad.debit_limited THEN 'exceeds_credits' ELSE 'exceeds_debits' END;
+            RAISE EXCEPTION 'account %: %', bad.code, rule USING ERRCODE = 'check_violation', CONSTRAINT = rule;
+        END IF;
     END IF;
     RETURN NULL;
 END
@@ -209,22 +226,21 @@ CREATE TRIGGER transfers_are_append_only BEFORE UPDATE OR DELETE ON ledger.trans
 CREATE TRIGGER transfers_are_not_truncated BEFORE TRUNCATE ON ledger.transfers
     FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_history_change();
 
--- Balances change only through new transfers (the trigger above runs at depth 1 and its
--- UPDATE fires this at depth 2), or by closing or reopening an account.
-CREATE FUNCTION ledger.guard_balance_slots() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Balances change only through new transfers, or by closing or reopening an account.
+-- The WHEN clause lets the ledger's own trigger (which runs at depth 1) through without
+-- calling a function for each of its rows.
+CREATE FUNCTION ledger.refuse_balance_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF pg_trigger_depth() < 2 AND (OLD.debits_posted, OLD.credits_posted, OLD.debits_pending, OLD.credits_pending,
-                                   OLD.account_id, OLD.slot, OLD.currency)
-        IS DISTINCT FROM (NEW.debits_posted, NEW.credits_posted, NEW.debits_pending, NEW.credits_pending,
-                          NEW.account_id, NEW.slot, NEW.currency) THEN
-        RAISE EXCEPTION 'balances change only through transfers' USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    RETURN NEW;
+    RAISE EXCEPTION 'balances change only through transfers' USING ERRCODE = 'insufficient_privilege';
 END
 $$;
 
 CREATE TRIGGER balance_slots_follow_transfers BEFORE UPDATE ON ledger.balance_slots
-    FOR EACH ROW EXECUTE FUNCTION ledger.guard_balance_slots();
+    FOR EACH ROW WHEN (pg_trigger_depth() < 1 AND
+        (OLD.debits_posted, OLD.credits_posted, OLD.debits_pending, OLD.credits_pending, OLD.account_id, OLD.slot, OLD.currency)
+        IS DISTINCT FROM
+        (NEW.debits_posted, NEW.credits_posted, NEW.debits_pending, NEW.credits_pending, NEW.account_id, NEW.slot, NEW.currency))
+    EXECUTE FUNCTION ledger.refuse_balance_change();
 CREATE TRIGGER balance_slots_are_not_deleted BEFORE DELETE OR TRUNCATE ON ledger.balance_slots
     FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_history_change();
 
