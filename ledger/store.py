@@ -173,11 +173,14 @@ async def _insert_batch(conn: AsyncConnection, requests: Sequence[TransferReques
     rows = await (await conn.execute(*statement)).fetchall()
     results = {id_: TransferResult(id=id_, code="created", seq=seq, created_at=at) for id_, seq, at in rows}
     if len(results) < len(requests):
-        existing = await get_transfers(conn, [r.id for r in requests if r.id not in results])
-        for request in requests:
-            if request.id in results:
-                continue
+        replays = [r for r in requests if r.id not in results]
+        # A post without an amount means "all of it": comparing it needs the pending amount.
+        existing = await get_transfers(conn, [r.id for r in replays] + [
+            r.pending_id for r in replays if isinstance(r, PostPending) and r.amount_minor is None])
+        for request in replays:
             stored = existing[request.id]
+            if isinstance(request, PostPending) and request.amount_minor is None and request.pending_id in existing:
+                request = msgspec.structs.replace(request, amount_minor=existing[request.pending_id].amount_minor)
             field = differing_field(request, stored)
             results[request.id] = TransferResult(
                 id=request.id,

@@ -51,7 +51,7 @@ def differing_field(request: TransferRequest, stored: StoredTransfer) -> str | N
             }
             phase_matches = stored.phase in ("posted", "pending")
         case PostPending():
-            wanted = {"pending_id": request.pending_id, "amount": request.amount_minor or stored.amount_minor}
+            wanted = {"pending_id": request.pending_id, "amount": request.amount_minor}
             actual = {"pending_id": stored.pending_id, "amount": stored.amount_minor}
             phase_matches = stored.phase == "post_pending"
         case VoidPending():

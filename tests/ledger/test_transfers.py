@@ -112,6 +112,8 @@ async def test_pending_reserves_then_posts_partially_once(books):
     assert await refused(books, t("q", debit="payable", credit="asset", amount=300, pending=True)) == "exceeds_credits"
     assert await refused(books, PostPending(id="post", pending_id="p", amount_minor=801)) == "exceeds_pending_transfer_amount"
     await store.post_transfer(books, PostPending(id="post", pending_id="p", amount_minor=600))
+    assert (await store.post_transfer(books, PostPending(id="post", pending_id="p", amount_minor=600))).code == "exists"
+    assert await refused(books, PostPending(id="post", pending_id="p")) == "exists_with_different_amount"
     assert await refused(books, VoidPending(id="void", pending_id="p")) == "pending_transfer_already_posted"
     assert await refused(books, PostPending(id="post2", pending_id="p")) == "pending_transfer_already_posted"
     assert await refused(books, PostPending(id="x", pending_id="in")) == "pending_transfer_not_pending"
