@@ -38,8 +38,16 @@ async def create_accounts(url: str) -> list[str]:
     return codes
 
 
+async def settle(url: str) -> None:
+    """Start each measurement from the same state: no checkpoint or vacuum owed from the last."""
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute("VACUUM ANALYZE")
+        await conn.execute("CHECKPOINT")
+
+
 async def run_clients(url: str, clients: int, seconds: float, make_batch) -> float:
     """Transfers per second that ``clients`` connections achieve, each posting make_batch() in a loop."""
+    await settle(url)
     connections = [await psycopg.AsyncConnection.connect(url, autocommit=True) for _ in range(clients)]
     posted = 0
     deadline = time.perf_counter() + seconds

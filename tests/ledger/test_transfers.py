@@ -162,6 +162,9 @@ async def test_accounts_are_idempotent_and_checked(books):
     "INSERT INTO ledger.transfers (id, phase, debit_account_id, credit_account_id, amount, currency, kind)"
     " SELECT 'sql', 'posted', p.id, a.id, 500, 'VND', 'x' FROM ledger.accounts p, ledger.accounts a"
     " WHERE p.code = 'payable' AND a.code = 'asset'",
+    "INSERT INTO ledger.transfers (id, phase, debit_account_id, credit_account_id, amount, currency, kind, pending_id)"
+    " SELECT 'sql', 'void_pending', p.id, a.id, 5, 'VND', 'x', 'no-such-pending' FROM ledger.accounts p, ledger.accounts a"
+    " WHERE p.code = 'payable' AND a.code = 'asset'",
 ])
 async def test_postgresql_itself_refuses_to_break_the_books(books, statement):
     await store.post_transfer(books, t("a"))

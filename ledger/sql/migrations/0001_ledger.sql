@@ -58,7 +58,9 @@ CREATE TABLE ledger.transfers (
     amount            bigint      NOT NULL CONSTRAINT amount_must_be_positive CHECK (amount > 0),
     currency          char(3)     NOT NULL,
     kind              text        NOT NULL CHECK (length(kind) BETWEEN 1 AND 100),
-    pending_id        text        REFERENCES ledger.transfers (id),
+    -- Checked by the trigger below rather than by a foreign key, which would queue a
+    -- check for every transfer, pending or not.
+    pending_id        text,
     timeout_s         integer     CHECK (timeout_s > 0),
     timeout_at        timestamptz,
     external_ref      text,
@@ -103,40 +105,38 @@ DECLARE
 BEGIN
     -- Each transfer's effect on each of its two accounts, posted and pending apart: pending
     -- amounts and an account's limited side always go to slot 0, the rest is spread.
-    WITH effects AS (
-        SELECT e.account_id, e.is_debit, n.currency, n.pending_id,
-               CASE WHEN n.phase IN ('posted', 'post_pending') THEN n.amount ELSE 0 END AS posted,
-               CASE n.phase WHEN 'pending' THEN n.amount WHEN 'posted' THEN 0 ELSE -p.amount END AS pending
-          FROM new_transfers n
-          LEFT JOIN ledger.transfers p ON p.id = n.pending_id
-         CROSS JOIN LATERAL (VALUES (n.debit_account_id, true), (n.credit_account_id, false)) e (account_id, is_debit)
-    ), parts AS (
-        SELECT account_id, is_debit, currency, pending_id, posted, 0::bigint AS pending FROM effects WHERE posted <> 0
-        UNION ALL
-        SELECT account_id, is_debit, currency, pending_id, 0, pending FROM effects WHERE pending <> 0
-    ), slotted AS (
-        SELECT parts.*, a.currency IS NOT DISTINCT FROM parts.currency AS account_ok,
-               a.debits_must_not_exceed_credits OR a.credits_must_not_exceed_debits AS limited,
-               CASE WHEN parts.pending <> 0
-                      OR (parts.is_debit AND a.debits_must_not_exceed_credits)
-                      OR (NOT parts.is_debit AND a.credits_must_not_exceed_debits) THEN 0
-                    ELSE (spread % a.slot_count)::smallint END AS slot
-          FROM parts LEFT JOIN ledger.accounts a ON a.id = parts.account_id
-    ), per_slot AS (
-        SELECT account_id, slot,
-               sum(posted) FILTER (WHERE is_debit)::bigint AS debits_posted,
-               sum(posted) FILTER (WHERE NOT is_debit)::bigint AS credits_posted,
-               sum(pending) FILTER (WHERE is_debit)::bigint AS debits_pending,
-               sum(pending) FILTER (WHERE NOT is_debit)::bigint AS credits_pending,
-               bool_and(account_ok) AS slot_accounts_ok, bool_or(pending_id IS NOT NULL) AS slot_resolutions,
-               bool_or(limited) AS slot_limited
-          FROM slotted GROUP BY account_id, slot
-    )
     SELECT array_agg((account_id, slot, debits_posted, credits_posted, debits_pending, credits_pending)::ledger.balance_delta
                      ORDER BY account_id, slot),
            bool_and(slot_accounts_ok), bool_or(slot_resolutions), bool_or(slot_limited)
       INTO deltas, accounts_ok, has_resolutions, has_limits
-      FROM per_slot;
+      FROM (SELECT e.account_id,
+                   CASE WHEN e.pending <> 0
+                          OR (e.is_debit AND a.debits_must_not_exceed_credits)
+                          OR (NOT e.is_debit AND a.credits_must_not_exceed_debits) THEN 0
+                        ELSE (spread % a.slot_count)::smallint END AS slot,
+                   sum(e.posted) FILTER (WHERE e.is_debit)::bigint AS debits_posted,
+                   sum(e.posted) FILTER (WHERE NOT e.is_debit)::bigint AS credits_posted,
+                   sum(e.pending) FILTER (WHERE e.is_debit)::bigint AS debits_pending,
+                   sum(e.pending) FILTER (WHERE NOT e.is_debit)::bigint AS credits_pending,
+                   bool_and(a.currency IS NOT DISTINCT FROM n.currency) AS slot_accounts_ok,
+                   bool_or(n.pending_id IS NOT NULL) AS slot_resolutions,
+                   bool_or(a.debits_must_not_exceed_credits OR a.credits_must_not_exceed_debits) AS slot_limited
+              FROM new_transfers n
+              LEFT JOIN ledger.transfers p ON p.id = n.pending_id
+             CROSS JOIN LATERAL (
+                   SELECT CASE WHEN n.phase IN ('posted', 'post_pending') THEN n.amount ELSE 0 END AS posted,
+                          CASE n.phase WHEN 'pending' THEN n.amount WHEN 'posted' THEN 0 ELSE -p.amount END AS pending
+                   ) amounts
+             CROSS JOIN LATERAL (VALUES
+                   (n.debit_account_id, true, amounts.posted, 0::bigint),
+                   (n.debit_account_id, true, 0::bigint, amounts.pending),
+                   (n.credit_account_id, false, amounts.posted, 0::bigint),
+                   (n.credit_account_id, false, 0::bigint, amounts.pending)) e (account_id, is_debit, posted, pending)
+              LEFT JOIN ledger.accounts a ON a.id = e.account_id
+             -- a resolution of a missing pending transfer has a NULL pending amount: keep it,
+             -- so that has_resolutions is set and the check below names the problem
+             WHERE e.posted <> 0 OR e.pending IS DISTINCT FROM 0
+             GROUP BY 1, 2) per_slot;
 
     IF NOT accounts_ok THEN
         SELECT n.id, a.id IS NULL AS missing, e.is_debit INTO bad
@@ -155,15 +155,18 @@ BEGIN
                (n.debit_account_id, n.credit_account_id, n.currency) IS DISTINCT FROM
                (p.debit_account_id, p.credit_account_id, p.currency) AS differs
           INTO bad
-          FROM new_transfers n JOIN ledger.transfers p ON p.id = n.pending_id
-         WHERE p.phase <> 'pending'
-            OR (n.debit_account_id, n.credit_account_id, n.currency) IS DISTINCT FROM
-               (p.debit_account_id, p.credit_account_id, p.currency)
-            OR (n.phase = 'post_pending' AND (n.amount > p.amount OR p.timeout_at <= clock_timestamp()))
-            OR (n.phase IN ('void_pending', 'expire_pending') AND n.amount <> p.amount)
+          FROM new_transfers n LEFT JOIN ledger.transfers p ON p.id = n.pending_id
+         WHERE n.pending_id IS NOT NULL
+           AND (p.id IS NULL
+                OR p.phase <> 'pending'
+                OR (n.debit_account_id, n.credit_account_id, n.currency) IS DISTINCT FROM
+                   (p.debit_account_id, p.credit_account_id, p.currency)
+                OR (n.phase = 'post_pending' AND (n.amount > p.amount OR p.timeout_at <= clock_timestamp()))
+                OR (n.phase IN ('void_pending', 'expire_pending') AND n.amount <> p.amount))
          LIMIT 1;
         IF FOUND THEN
             rule := CASE
+                WHEN bad.pending_phase IS NULL THEN 'pending_transfer_not_found'
                 WHEN bad.pending_phase <> 'pending' THEN 'pending_transfer_not_pending'
                 WHEN bad.differs THEN 'pending_transfer_has_different_accounts'
                 WHEN bad.phase = 'post_pending' AND bad.amount > bad.pending_amount THEN 'exceeds_pending_transfer_amount'
@@ -173,16 +176,16 @@ BEGIN
         END IF;
     END IF;
 
-    -- Lock in one global order, so that transfers between the same accounts never deadlock.
-    PERFORM 1 FROM ledger.balance_slots b JOIN unnest(deltas) d ON (b.account_id, b.slot) = (d.account_id, d.slot)
-     ORDER BY b.account_id, b.slot FOR UPDATE OF b;
-
+    -- Lock in one global order (the subquery's ORDER BY ... FOR UPDATE), so that transfers
+    -- between the same accounts never deadlock; then update the rows just locked.
     UPDATE ledger.balance_slots b
        SET debits_posted   = b.debits_posted   + coalesce(d.debits_posted, 0),
            credits_posted  = b.credits_posted  + coalesce(d.credits_posted, 0),
            debits_pending  = b.debits_pending  + coalesce(d.debits_pending, 0),
            credits_pending = b.credits_pending + coalesce(d.credits_pending, 0)
-      FROM unnest(deltas) d
+      FROM (SELECT l.account_id, l.slot, d.debits_posted, d.credits_posted, d.debits_pending, d.credits_pending
+              FROM ledger.balance_slots l JOIN unnest(deltas) d ON (l.account_id, l.slot) = (d.account_id, d.slot)
+             ORDER BY l.account_id, l.slot FOR UPDATE OF l) d
      WHERE (b.account_id, b.slot) = (d.account_id, d.slot) AND NOT b.closed;
     GET DIAGNOSTICS updated = ROW_COUNT;
     IF updated < cardinality(deltas) THEN
