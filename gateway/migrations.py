@@ -87,14 +87,19 @@ def migrate(conn: psycopg.Connection, migrations: list[Migration] | None = None)
         conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
 
 
+SELECT_APPLIED = "SELECT package, version, name, checksum FROM public.schema_migrations"
+
+
 def pending_migrations(conn: psycopg.Connection, migrations: list[Migration]) -> list[Migration]:
     """Migrations not yet applied, after checking that the database is not ahead of the code."""
-    applied = {
-        (package, version): (name, checksum)
-        for package, version, name, checksum in conn.execute(
-            "SELECT package, version, name, checksum FROM public.schema_migrations"
-        ).fetchall()
-    }
+    return unapplied(conn.execute(SELECT_APPLIED).fetchall(), migrations)
+
+
+def unapplied(applied_rows: list[tuple[str, int, str, str]], migrations: list[Migration]) -> list[Migration]:
+    """What ``migrations`` holds beyond ``applied_rows`` (rows of SELECT_APPLIED); raises
+    MigrationError when the database is ahead of the code or an applied file was edited.
+    Separate from the query so that the async readiness probe can use it too."""
+    applied = {(package, version): (name, checksum) for package, version, name, checksum in applied_rows}
     known = {(m.package, m.version): m for m in migrations}
     unknown = sorted(set(applied) - set(known))
     if unknown:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TypeVar
 
 import psycopg
 import typer
@@ -14,6 +16,8 @@ from gateway.migrations import MigrationError, migrate
 from gateway.settings import Settings, SettingsError, load_settings
 
 console = Console()
+
+T = TypeVar("T")
 
 
 def settings_or_exit() -> Settings:
@@ -43,3 +47,14 @@ def migrated_database(settings: Settings | None = None, *, quiet: bool = True) -
         with psycopg.connect(url, autocommit=True) as conn:
             migrate_or_exit(conn, quiet=quiet)
         yield url
+
+
+def run_with_connection(work: Callable[[psycopg.AsyncConnection], Awaitable[T]]) -> T:
+    """Run ``work`` on an autocommit connection to the migrated database; return its result."""
+
+    async def with_connection(url: str) -> T:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+            return await work(conn)
+
+    with migrated_database() as url:
+        return asyncio.run(with_connection(url))

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
-import psycopg
 import typer
 from rich.table import Table
 
-from gateway.commands.common import console, migrated_database
+from gateway.commands.common import console, run_with_connection
 from ledger import store
 from ledger.errors import AccountError
 
@@ -20,16 +17,11 @@ def register(app: typer.Typer) -> None:
 
 
 def _run(work) -> None:
-    async def with_connection(url: str):
-        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-            return await work(conn)
-
-    with migrated_database() as url:
-        try:
-            asyncio.run(with_connection(url))
-        except AccountError as exc:
-            console.print(f"[red]{exc.code}:[/red] {exc}")
-            raise typer.Exit(1) from None
+    try:
+        run_with_connection(work)
+    except AccountError as exc:
+        console.print(f"[red]{exc.code}:[/red] {exc}")
+        raise typer.Exit(1) from None
 
 
 @ledger_app.command("balance")

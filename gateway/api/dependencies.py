@@ -1,0 +1,35 @@
+"""What handlers receive: a database connection for the request, and the caller's API key."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from psycopg import AsyncConnection
+
+from gateway.api.auth import redacted, secret_from_authorization
+from gateway.errors import AuthenticationFailed
+from gateway.keys.model import ApiKey
+from gateway.keys.store import find_active_key
+
+# How handlers declare what they receive (Litestar injects by parameter name: conn, caller).
+Connection = NamedDependency[AsyncConnection]
+Caller = NamedDependency[ApiKey]
+
+
+async def provide_connection(state: State) -> AsyncIterator[AsyncConnection]:
+    """An autocommit connection from the pool, returned when the response is sent. Units of
+    work open their own transaction: an idempotency key must be committed before the
+    request's transaction starts (see gateway/idempotency/store.py)."""
+    async with state.pool.connection() as conn:
+        yield conn
+
+
+async def authenticate(request: Request, conn: Connection) -> ApiKey:
+    secret = secret_from_authorization(request.headers.get("authorization"))
+    key = await find_active_key(conn, secret)
+    if key is None:
+        raise AuthenticationFailed(f"Invalid API Key provided: {redacted(secret)}")
+    return key

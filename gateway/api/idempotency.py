@@ -1,0 +1,65 @@
+"""Running a POST once per ``Idempotency-Key``: the first response, success or refusal, is
+stored in the same transaction as the change it reports, and replayed for the same request.
+
+Validation happens before: a request whose parameters fail to decode never reaches here,
+so nothing is stored for it and the key stays free (Stripe's rule)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from psycopg import AsyncConnection
+
+from gateway.api.errors import ErrorBody, describe
+from gateway.api.request_id import request_id
+from gateway.api.responses import json_response
+from gateway.errors import GatewayError, InvalidParameter
+from gateway.events.store import Origin
+from gateway.idempotency.store import StoredResponse, lock_key, register_key, save_response
+from gateway.keys.model import ApiKey
+
+MAX_KEY_LENGTH = 255
+
+Operation = Callable[[AsyncConnection, Origin], Awaitable[msgspec.Struct]]
+
+
+async def respond_once(
+    conn: AsyncConnection, request: Request, caller: ApiKey, params: dict[str, Any], operation: Operation
+) -> Response:
+    """Run ``operation`` in one transaction and answer with the resource it returns."""
+    key = request.headers.get("idempotency-key")
+    origin = Origin(request_id=request_id(request.scope), idempotency_key=key,
+                    api_version=request.headers.get("stripe-version"))
+    if key is None:
+        async with conn.transaction():
+            return json_response(msgspec.json.encode(await operation(conn, origin)))
+    if not 1 <= len(key) <= MAX_KEY_LENGTH:
+        raise InvalidParameter(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.", param="Idempotency-Key")
+    fingerprint = request_fingerprint(request.method, request.url.path, params)
+    await register_key(conn, caller.id, key, fingerprint)
+    async with conn.transaction():
+        stored = await lock_key(conn, caller.id, key, fingerprint)
+        if stored is not None:
+            return json_response(stored.body, stored.status, headers={"Idempotent-Replayed": "true"})
+        try:
+            # A savepoint: a refused operation leaves nothing behind but its stored answer.
+            async with conn.transaction():
+                response = StoredResponse(status=200, body=msgspec.json.encode(await operation(conn, origin)))
+        except GatewayError as exc:
+            status, detail = describe(exc)
+            response = StoredResponse(status=status, body=msgspec.json.encode(ErrorBody(detail)))
+        # Any other exception rolls the transaction back and leaves the key without a
+        # response: nothing was done, so a retry with the same parameters runs afresh,
+        # rather than replaying an internal error for a day.
+        await save_response(conn, caller.id, key, response)
+    return json_response(response.body, response.status)
+
+
+def request_fingerprint(method: str, path: str, params: dict[str, Any]) -> bytes:
+    """Equal for the same method, path and parameters, whatever their order."""
+    canonical = msgspec.json.encode([method, path, params], order="sorted")
+    return hashlib.sha256(canonical).digest()

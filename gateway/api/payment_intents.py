@@ -1,0 +1,73 @@
+"""/v1/payment_intents: decode, call the payment operations, encode."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+from psycopg import AsyncConnection
+
+from gateway.api.idempotency import respond_once
+from gateway.api.dependencies import Caller, Connection
+from gateway.api.params import NoParams, body_params, convert_params, query_params
+from gateway.api.responses import list_response, object_response
+from gateway.events.store import Origin
+from gateway.listing import ListParams
+from gateway.payments import operations, store
+from gateway.payments.model import PaymentIntentCancel, PaymentIntentCreate, PaymentIntentUpdate, as_resource
+
+PATH = "/v1/payment_intents"
+
+
+@post(PATH, summary="Create a PaymentIntent")
+async def create_payment_intent(request: Request, conn: Connection, caller: Caller) -> Response:
+    raw = await body_params(request)
+    params = convert_params(raw, PaymentIntentCreate)
+
+    async def create(tx: AsyncConnection, origin: Origin):
+        return as_resource(await operations.create_payment_intent(tx, caller.scope, params, origin))
+
+    return await respond_once(conn, request, caller, raw, create)
+
+
+@get(PATH + "/{intent_id:str}", summary="Retrieve a PaymentIntent")
+async def retrieve_payment_intent(
+    request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
+) -> Response:
+    convert_params(query_params(request), NoParams)
+    return object_response(as_resource(await store.get_intent(conn, caller.scope, intent_id)))
+
+
+@post(PATH + "/{intent_id:str}", summary="Update a PaymentIntent")
+async def update_payment_intent(
+    request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
+) -> Response:
+    raw = await body_params(request)
+    params = convert_params(raw, PaymentIntentUpdate)
+
+    async def update(tx: AsyncConnection, origin: Origin):
+        return as_resource(await operations.update_payment_intent(tx, caller.scope, intent_id, params, origin))
+
+    return await respond_once(conn, request, caller, raw, update)
+
+
+@post(PATH + "/{intent_id:str}/cancel", summary="Cancel a PaymentIntent")
+async def cancel_payment_intent(
+    request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
+) -> Response:
+    raw = await body_params(request)
+    params = convert_params(raw, PaymentIntentCancel)
+
+    async def cancel(tx: AsyncConnection, origin: Origin):
+        return as_resource(await operations.cancel_payment_intent(tx, caller.scope, intent_id, params, origin))
+
+    return await respond_once(conn, request, caller, raw, cancel)
+
+
+@get(PATH, summary="List PaymentIntents, newest first")
+async def list_payment_intents(request: Request, conn: Connection, caller: Caller) -> Response:
+    params = convert_params(query_params(request), ListParams)
+    return list_response(PATH, await store.list_intents(conn, caller.scope, params), as_resource)
+
+
+HANDLERS = [create_payment_intent, retrieve_payment_intent, update_payment_intent, cancel_payment_intent,
+            list_payment_intents]

@@ -1,0 +1,45 @@
+"""``publicpay serve``: migrate, then serve the HTTP API under uvicorn."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import typer
+import uvicorn
+
+from gateway.commands.common import console, migrated_database, settings_or_exit
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="TCP port to listen on."),
+    workers: int = typer.Option(1, min=1, max=64, help="Worker processes (each with its own connection pool)."),
+) -> None:
+    """Serve the payments API (an embedded PostgreSQL unless PUBLICPAY_DATABASE_URL is set)."""
+    settings = settings_or_exit()
+    with migrated_database(settings, quiet=False) as url:
+        # Workers are separate processes that read their settings from the environment:
+        # this is how they find the one database (and embedded server) this process holds.
+        os.environ["PUBLICPAY_DATABASE_URL"] = url
+        # uvicorn shuts down gracefully on SIGTERM, then raises the signal again; by default
+        # that kills the process before the embedded PostgreSQL is stopped. Exiting through
+        # the `with` blocks instead stops it.
+        signal.signal(signal.SIGTERM, _exit_normally)
+        console.print(f"publicpay listening on http://{host}:{port} ({workers} worker(s))")
+        uvicorn.run(
+            "gateway.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level.lower(),
+        )
+
+
+def _exit_normally(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

@@ -1,0 +1,42 @@
+"""What the gateway refuses. ``code`` and ``param`` are Stripe's, so the API can pass them on;
+which HTTP status and error type each class becomes is decided in one table, in
+gateway/api/errors.py."""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    code: str | None = None
+
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        if code is not None:
+            self.code = code
+
+
+class AuthenticationFailed(GatewayError):
+    """No API key, a malformed one, or one that is unknown or revoked."""
+
+
+class InvalidParameter(GatewayError):
+    code = "parameter_invalid"
+
+
+class ResourceMissing(GatewayError):
+    code = "resource_missing"
+
+
+class UnexpectedState(GatewayError):
+    """The object's status does not allow the operation (cancelling a succeeded payment)."""
+
+
+class IdempotencyMismatch(GatewayError):
+    """An Idempotency-Key reused with other parameters or on another endpoint."""
+
+
+class IdempotencyInFlight(GatewayError):
+    """Another request with this Idempotency-Key is still running."""
+
+    code = "idempotency_key_in_use"

@@ -1,0 +1,61 @@
+"""The outbox, ``gateway.events``: appended in the caller's transaction, read by the API and,
+later, by webhook delivery."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from psycopg import AsyncConnection
+from psycopg.rows import class_row
+
+from gateway.errors import ResourceMissing
+from gateway.events.model import Event, EventList
+from gateway.identifiers import new_id
+from gateway.keys.model import Scope
+from gateway.listing import Page, fetch_page
+
+COLUMNS = "agency_code, id, livemode, type, api_version, data, request_id, idempotency_key, created_at"
+
+
+class Origin(msgspec.Struct, frozen=True, kw_only=True):
+    """The API request that caused an event, as Stripe reports it in ``event.request``."""
+
+    request_id: str | None = None
+    idempotency_key: str | None = None
+    api_version: str | None = None
+
+
+async def append_event(
+    conn: AsyncConnection, scope: Scope, event_type: str, data: dict[str, Any], origin: Origin, now: datetime
+) -> Event:
+    event = Event(
+        agency_code=scope.agency_code, id=new_id("evt"), livemode=scope.livemode, type=event_type,
+        api_version=origin.api_version, data=data, request_id=origin.request_id,
+        idempotency_key=origin.idempotency_key, created_at=now,
+    )
+    await conn.execute(
+        f"INSERT INTO gateway.events ({COLUMNS}) VALUES (%(agency_code)s, %(id)s, %(livemode)s, %(type)s,"
+        " %(api_version)s, %(data)s::jsonb, %(request_id)s, %(idempotency_key)s, %(created_at)s)",
+        msgspec.structs.asdict(event) | {"data": msgspec.json.encode(data).decode()},
+    )
+    return event
+
+
+async def get_event(conn: AsyncConnection, scope: Scope, event_id: str) -> Event:
+    async with conn.cursor(row_factory=class_row(Event)) as cur:
+        await cur.execute(
+            f"SELECT {COLUMNS} FROM gateway.events"
+            " WHERE agency_code = %s AND livemode = %s AND id = %s",
+            (scope.agency_code, scope.livemode, event_id),
+        )
+        event = await cur.fetchone()
+    if event is None:
+        raise ResourceMissing(f"No such event: '{event_id}'", param="id")
+    return event
+
+
+async def list_events(conn: AsyncConnection, scope: Scope, params: EventList) -> Page:
+    return await fetch_page(conn, table="events", columns=COLUMNS, row_factory=class_row(Event), scope=scope,
+                            params=params, filters={"type": params.type} if params.type else None)

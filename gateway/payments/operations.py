@@ -1,0 +1,66 @@
+"""PaymentIntent operations: each reads, applies a transition, writes the result and appends
+its event, in the caller's transaction (so the change and its event commit together)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import msgspec
+from psycopg import AsyncConnection
+
+from gateway.events.store import Origin, append_event
+from gateway.keys.model import Scope
+from gateway.payments import store
+from gateway.payments.model import (
+    PaymentIntent,
+    PaymentIntentCancel,
+    PaymentIntentCreate,
+    PaymentIntentUpdate,
+    as_resource,
+)
+from gateway.payments.transitions import cancel_intent, create_intent, update_intent
+
+
+async def create_payment_intent(
+    conn: AsyncConnection, scope: Scope, params: PaymentIntentCreate, origin: Origin
+) -> PaymentIntent:
+    now = datetime.now(UTC)
+    intent = create_intent(params, agency_code=scope.agency_code, livemode=scope.livemode, now=now)
+    await store.insert_intent(conn, intent)
+    await _announce(conn, scope, "payment_intent.created", None, intent, origin, now)
+    return intent
+
+
+async def update_payment_intent(
+    conn: AsyncConnection, scope: Scope, intent_id: str, params: PaymentIntentUpdate, origin: Origin
+) -> PaymentIntent:
+    before = await store.get_intent(conn, scope, intent_id, for_update=True)
+    after = update_intent(before, params)
+    if after != before:
+        await store.save_intent(conn, after)
+        await _announce(conn, scope, "payment_intent.updated", before, after, origin, datetime.now(UTC))
+    return after
+
+
+async def cancel_payment_intent(
+    conn: AsyncConnection, scope: Scope, intent_id: str, params: PaymentIntentCancel, origin: Origin
+) -> PaymentIntent:
+    now = datetime.now(UTC)
+    before = await store.get_intent(conn, scope, intent_id, for_update=True)
+    after = cancel_intent(before, params.cancellation_reason, now=now)
+    await store.save_intent(conn, after)
+    await _announce(conn, scope, "payment_intent.canceled", before, after, origin, now)
+    return after
+
+
+async def _announce(
+    conn: AsyncConnection, scope: Scope, event_type: str, before: PaymentIntent | None, after: PaymentIntent,
+    origin: Origin, now: datetime,
+) -> None:
+    current = msgspec.to_builtins(as_resource(after))
+    data = {"object": current}
+    if before is not None:
+        # Stripe's previous_attributes: the old values of the fields that changed.
+        previous = msgspec.to_builtins(as_resource(before))
+        data["previous_attributes"] = {name: value for name, value in previous.items() if current[name] != value}
+    await append_event(conn, scope, event_type, data, origin, now)

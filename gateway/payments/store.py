@@ -1,0 +1,76 @@
+"""PaymentIntents in ``gateway.payment_intents``. Writes take the caller's connection, so that
+the change, its event and the idempotent response commit together."""
+
+from __future__ import annotations
+
+import msgspec
+from psycopg import AsyncConnection, errors
+from psycopg.rows import class_row
+
+from gateway.errors import InvalidParameter, ResourceMissing
+from gateway.keys.model import Scope
+from gateway.listing import ListParams, Page, fetch_page
+from gateway.payments.model import PaymentIntent
+
+COLUMNS = """agency_code, id, livemode, status, amount_minor, currency, client_secret, description,
+receipt_email, payment_method_types, metadata, service, reference, payer, cancellation_reason,
+canceled_at, created_at"""
+
+INSERT = f"""
+INSERT INTO gateway.payment_intents ({COLUMNS})
+VALUES (%(agency_code)s, %(id)s, %(livemode)s, %(status)s, %(amount_minor)s, %(currency)s,
+        %(client_secret)s, %(description)s, %(receipt_email)s, %(payment_method_types)s,
+        %(metadata)s::jsonb, %(service)s, %(reference)s, %(payer)s, %(cancellation_reason)s,
+        %(canceled_at)s, %(created_at)s)
+"""
+
+UPDATE = """
+UPDATE gateway.payment_intents
+   SET status = %(status)s, amount_minor = %(amount_minor)s, currency = %(currency)s,
+       description = %(description)s, receipt_email = %(receipt_email)s,
+       payment_method_types = %(payment_method_types)s, metadata = %(metadata)s::jsonb,
+       service = %(service)s, reference = %(reference)s, payer = %(payer)s,
+       cancellation_reason = %(cancellation_reason)s, canceled_at = %(canceled_at)s
+ WHERE agency_code = %(agency_code)s AND id = %(id)s
+"""
+
+SELECT = f"""
+SELECT {COLUMNS} FROM gateway.payment_intents
+ WHERE agency_code = %(agency_code)s AND livemode = %(livemode)s AND id = %(id)s
+"""
+
+
+async def insert_intent(conn: AsyncConnection, intent: PaymentIntent) -> None:
+    await _write(conn, INSERT, intent)
+
+
+async def save_intent(conn: AsyncConnection, intent: PaymentIntent) -> None:
+    await _write(conn, UPDATE, intent)
+
+
+async def get_intent(conn: AsyncConnection, scope: Scope, intent_id: str, *, for_update: bool = False) -> PaymentIntent:
+    """``for_update`` holds the row until the caller's transaction ends, so that two concurrent
+    changes to one intent apply one after the other, each to the other's result."""
+    query = SELECT + (" FOR UPDATE" if for_update else "")
+    async with conn.cursor(row_factory=class_row(PaymentIntent)) as cur:
+        await cur.execute(query, {"agency_code": scope.agency_code, "livemode": scope.livemode, "id": intent_id})
+        intent = await cur.fetchone()
+    if intent is None:
+        raise ResourceMissing(f"No such payment_intent: '{intent_id}'", param="intent")
+    return intent
+
+
+async def list_intents(conn: AsyncConnection, scope: Scope, params: ListParams) -> Page:
+    return await fetch_page(conn, table="payment_intents", columns=COLUMNS, row_factory=class_row(PaymentIntent),
+                            scope=scope, params=params)
+
+
+async def _write(conn: AsyncConnection, query: str, intent: PaymentIntent) -> None:
+    try:
+        await conn.execute(query, _row(intent))
+    except errors.ForeignKeyViolation:  # ledger.currencies is the list of currencies we know
+        raise InvalidParameter(f"Invalid currency: {intent.currency.lower()}.", param="currency") from None
+
+
+def _row(intent: PaymentIntent) -> dict:
+    return msgspec.structs.asdict(intent) | {"metadata": msgspec.json.encode(intent.metadata).decode()}

@@ -1,0 +1,129 @@
+"""A real gateway server for the API tests: ``publicpay serve`` in a subprocess on a free
+loopback port, on a database of its own that it migrates itself. Tests share the server and
+keep apart by agency: each test's keys belong to a new agency, which sees nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import psycopg
+import pytest
+import stripe
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from gateway.keys.model import Mode
+from gateway.keys.store import create_key
+
+STARTUP_TIMEOUT_S = 30
+
+
+@pytest.fixture(scope="session")
+def api_database_url(server_url: str) -> Iterator[str]:
+    """An empty database: the server under test migrates it on start."""
+    name = f"publicpay_api_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield make_conninfo(server_url, dbname=name)
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def port() -> int:
+    """A loopback port nothing listens on (for tests that start a server of their own)."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def api_url(api_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PUBLICPAY_")} | {
+        "PUBLICPAY_DATABASE_URL": api_database_url,
+        "PUBLICPAY_HOME": str(tmp_path_factory.mktemp("home")),
+        "PUBLICPAY_LOG_LEVEL": "WARNING",
+    }
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with open(log, "wb") as output:
+        server = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port), "--workers", "2"],
+                                  env=environ, stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def wait_until_ready(url: str, server: subprocess.Popen, log) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"publicpay serve exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"publicpay serve was not ready within {STARTUP_TIMEOUT_S} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def new_secret(api_database_url: str) -> Callable[..., str]:
+    """Make a key for an agency and return its secret, through the store as `publicpay keys
+    create` does."""
+
+    def make(agency_code: str, mode: Mode = Mode.TEST) -> str:
+        async def create() -> str:
+            async with await psycopg.AsyncConnection.connect(api_database_url, autocommit=True) as conn:
+                return (await create_key(conn, agency_code, mode))[1]
+
+        # In a thread of its own: pytest-asyncio may own this thread's event loop.
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, create()).result()
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def stripe_client(api_url: str) -> Callable[[str], stripe.StripeClient]:
+    # No retries: a test should see the first answer, not the client's recovery from it.
+    return lambda secret: stripe.StripeClient(secret, base_addresses={"api": api_url}, max_network_retries=0)
+
+
+@pytest.fixture
+def agency() -> str:
+    return f"AG{uuid.uuid4().hex[:10].upper()}"
+
+
+@pytest.fixture
+def secret(new_secret, agency: str) -> str:
+    return new_secret(agency)
+
+
+@pytest.fixture
+def client(stripe_client, secret: str) -> stripe.StripeClient:
+    return stripe_client(secret)
+
+
+@pytest.fixture
+def http(api_url: str, secret: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {secret}"}, timeout=10) as session:
+        yield session
