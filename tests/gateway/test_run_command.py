@@ -36,3 +36,13 @@ def test_a_bad_setting_stops_the_command_with_its_name(tmp_path):
                             env=os.environ | {"PUBLICPAY_MODE": "production"})
     assert result.returncode == 2
     assert "PUBLICPAY_MODE" in result.stdout
+
+
+def test_a_killed_user_does_not_keep_the_server_running_forever(tmp_path):
+    assert publicpay("run", home=tmp_path).returncode == 0
+    users = tmp_path / "postgres" / ".handle_pids.json"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    users.write_text(f"[{dead.pid}]")  # as if a process had been killed while using the server
+    assert publicpay("run", home=tmp_path).returncode == 0
+    assert servers_on(tmp_path) == []
