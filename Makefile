@@ -13,7 +13,7 @@ $(BIN)/publicpay: pyproject.toml
 install: $(BIN)/publicpay
 
 run: install
-	$(BIN)/publicpay run
+	$(BIN)/publicpay serve
 
 test: install
 	$(BIN)/python -m pytest -q

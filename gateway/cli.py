@@ -22,9 +22,9 @@ def migrate_command() -> None:
         pass
 
 
-@app.command("run")
-def run_command() -> None:
-    """Migrate, then print the ledger's status (the gateway will serve here)."""
+@app.command("status")
+def status_command() -> None:
+    """Migrate, then print the ledger's totals and whether its invariants hold."""
     with migrated_database(quiet=False) as url:
         asyncio.run(_print_ledger_status(url))
 
