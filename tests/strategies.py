@@ -240,3 +240,140 @@ momo_payment_results = _st.builds(
     trans_id=_st.integers(0, 2**53), result_code=_st.sampled_from((0, 9000, 1006, 1005)), message=_momo_text,
     pay_type=_st.sampled_from(("qr", "webApp", "app", "credit", "napas")),
     response_time=_st.integers(1_600_000_000_000, 2_000_000_000_000), extra_data=_momo_text)
+
+
+# catalogue
+# Fee rules, fee splits and the facts they price, for the catalogue's pure properties.
+# Amounts are integers of minor units (đồng); percentages are Decimals as a data file
+# writes them.
+
+from catalogue import fees as _fees
+from catalogue import model as _model
+from catalogue.definitions import CatalogueFile as _CatalogueFile
+from catalogue.definitions import Service as _Service
+
+fee_amounts = _st.integers(min_value=0, max_value=10**12)
+positive_fee_amounts = _st.integers(min_value=1, max_value=10**12)
+fee_percents = _st.decimals(min_value=0, max_value=100, places=3)
+fee_roundings = _st.sampled_from(_fees.Rounding)
+agency_codes = _st.from_regex(r"[A-Z][A-Z0-9]{1,5}", fullmatch=True)
+fixed_fees = _st.builds(_fees.FixedFee, amount_minor=fee_amounts)
+option_fees = _st.builds(_fees.OptionFee, field=_st.just("option"),
+                         amounts_minor=_st.dictionaries(_st.from_regex(r"[A-Z][0-9]?", fullmatch=True), fee_amounts,
+                                                        min_size=1, max_size=6))
+
+
+@_st.composite
+def percentage_fees(draw) -> _fees.PercentageFee:  # type: ignore[no-untyped-def]
+    minimum = draw(_st.integers(min_value=0, max_value=10**7))
+    maximum = draw(_st.none() | _st.integers(min_value=minimum, max_value=10**10))
+    return _fees.PercentageFee(field="value", rate_percent=draw(fee_percents), minimum_minor=minimum,
+                               maximum_minor=maximum, rounding=draw(fee_roundings))
+
+
+def _increasing_bounds(max_size: int):  # type: ignore[no-untyped-def]
+    return _st.lists(_st.integers(min_value=0, max_value=10**9), unique=True, max_size=max_size).map(sorted)
+
+
+@_st.composite
+def bracket_fees(draw) -> _fees.BracketFee:  # type: ignore[no-untyped-def]
+    bounds = [*draw(_increasing_bounds(5)), None]
+    return _fees.BracketFee(field="value", brackets=[_fees.Bracket(up_to=b, amount_minor=draw(fee_amounts)) for b in bounds])
+
+
+@_st.composite
+def per_unit_fees(draw) -> _fees.PerUnitFee:  # type: ignore[no-untyped-def]
+    bounds = [*draw(_increasing_bounds(4)), None]
+    steps = [_fees.UnitStep(up_to_units=b, unit_amount_minor=draw(_st.integers(0, 10**6))) for b in bounds]
+    return _fees.PerUnitFee(field="units", steps=steps, maximum_minor=draw(_st.none() | fee_amounts))
+
+
+@_st.composite
+def household_premium_fees(draw) -> _fees.HouseholdPremiumFee:  # type: ignore[no-untyped-def]
+    return _fees.HouseholdPremiumFee(
+        registry="bhxh", lookup_field="social_insurance_number", months_field="months",
+        months_allowed=draw(_st.lists(_st.integers(1, 60), min_size=1, max_size=4, unique=True)),
+        rate_percent=draw(fee_percents), member_percents=draw(_st.lists(fee_percents, min_size=1, max_size=6)))
+
+
+@_st.composite
+def violations(draw) -> _model.Violation:  # type: ignore[no-untyped-def]
+    minimum = draw(positive_fee_amounts)
+    return _model.Violation(code="ND1-D1-K1-A", description_vi="vi phạm", description_en="violation", minimum_minor=minimum,
+                      maximum_minor=draw(_st.integers(minimum, minimum + 10**9)), legal_basis="test")
+
+
+@_st.composite
+def fee_splits(draw, parties=agency_codes) -> _fees.FeeSplit:  # type: ignore[no-untyped-def]
+    """Splits among one to five of ``parties``, basis points adding up to at most 10,000;
+    the remainder goes to one of them or to another party."""
+    holders = draw(_st.lists(parties, min_size=1, max_size=5, unique=True))
+    shares: list[_fees.Share] = []
+    room = 10_000
+    for party in holders:
+        if draw(_st.booleans()):
+            shares.append(_fees.FixedShare(party=party, amount_minor=draw(_st.integers(1, 10**6))))
+        elif room:
+            points = draw(_st.integers(1, room))
+            room -= points
+            shares.append(_fees.BasisPointsShare(party=party, basis_points=points))
+        else:
+            shares.append(_fees.FixedShare(party=party, amount_minor=1))
+    return _fees.FeeSplit(shares=shares, remainder_to=draw(_st.sampled_from(holders) | parties))
+
+
+@_st.composite
+def full_basis_point_splits(draw) -> _fees.FeeSplit:  # type: ignore[no-untyped-def]
+    """Splits whose basis points add up to exactly 10,000, the remainder to another party."""
+    *holders, remainder_to = draw(_st.lists(agency_codes, min_size=2, max_size=6, unique=True))
+    cuts = sorted(draw(_st.lists(_st.integers(1, 9_999), min_size=len(holders) - 1, max_size=len(holders) - 1, unique=True)))
+    points = [high - low for low, high in zip([0, *cuts], [*cuts, 10_000])]
+    shares = [_fees.BasisPointsShare(party=party, basis_points=p) for party, p in zip(holders, points, strict=True)]
+    return _fees.FeeSplit(shares=shares, remainder_to=remainder_to)
+
+
+# Names as the portal writes them: Vietnamese letters, digits and spaces (PostgreSQL text
+# holds no NUL, so arbitrary text would test the database's limits, not ours).
+catalogue_names = _st.text(_st.sampled_from("aăâbcdđeêghiklmnoôơpqrstuưvxyáàảãạếềểễệĐẤỨ 0123456789"),
+                          min_size=1, max_size=30)
+
+
+def _payer_field(name: str, kind: _model.FieldKind, **extra) -> _model.PayerField:  # type: ignore[no-untyped-def]
+    return _model.PayerField(name=name, label_vi=name, label_en=name, kind=kind, **extra)
+
+
+@_st.composite
+def catalogue_services(draw, agencies: list[str]) -> _Service:  # type: ignore[no-untyped-def]
+    """A service of one of ``agencies``, with the payer field its fee rule reads."""
+    fee = draw(_st.one_of(fixed_fees, option_fees, bracket_fees(), per_unit_fees(), percentage_fees()))
+    fields = []
+    match fee:
+        case _fees.OptionFee():
+            fields = [_payer_field("option", _model.FieldKind.CHOICE, choices=sorted(fee.amounts_minor))]
+        case _fees.BracketFee() | _fees.PercentageFee():
+            fields = [_payer_field("value", _model.FieldKind.AMOUNT)]
+        case _fees.PerUnitFee():
+            fields = [_payer_field("units", _model.FieldKind.INTEGER, minimum=1)]
+    split = draw(_st.none() | fee_splits(_st.sampled_from(agencies)))
+    if isinstance(fee, _fees.FixedFee) and split is not None and split.fixed_minor > fee.amount_minor:
+        split = None  # a definition refuses fixed shares larger than its fixed fee
+    return _Service(
+        code=draw(_st.from_regex(r"[A-Z]{2,4}-[A-Z0-9]{1,6}", fullmatch=True)), agency_code=draw(_st.sampled_from(agencies)),
+        name_vi=draw(catalogue_names), name_en=draw(catalogue_names), online_level=draw(_st.sampled_from((3, 4))),
+        fields=fields, fee=fee, split=split,
+        providers=draw(_st.lists(_st.sampled_from(("vnpay", "momo", "vietqr", "card")), min_size=1, unique=True)),
+        active=draw(_st.booleans()), legal_basis=draw(_st.none() | catalogue_names))
+
+
+@_st.composite
+def catalogue_files(draw) -> _CatalogueFile:  # type: ignore[no-untyped-def]
+    """A small data file whose references all hold: parents and split parties among its agencies."""
+    codes = draw(_st.lists(agency_codes, min_size=1, max_size=4, unique=True))
+    agencies = [_model.Agency(
+        code=code, kind=draw(_st.sampled_from(_model.AgencyKind)), name_vi=draw(catalogue_names),
+        name_en=draw(catalogue_names), parent_code=draw(_st.none() | _st.sampled_from(codes[:i])) if i else None,
+        treasury=_model.TreasuryAccount(treasury_code=draw(_st.from_regex(r"[0-9]{4}", fullmatch=True)),
+                                        account_number=draw(_st.from_regex(r"[0-9]{4}(\.[0-9]{1,7}){0,2}", fullmatch=True))))
+        for i, code in enumerate(codes)]
+    services = draw(_st.lists(catalogue_services(codes), max_size=4, unique_by=lambda service: service.code))
+    return _CatalogueFile(version=1, agencies=agencies, services=services)
