@@ -12,13 +12,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from catalogue import store
-from catalogue.billers import load_sandbox_fixtures
 from catalogue.definitions import Service
 from catalogue.errors import CatalogueError
-from catalogue.loading import LoadReport, ensure_seed_loaded, load_catalogue_file
+from catalogue.loading import LoadReport, load_catalogue_file
 from catalogue.model import Quote
 from catalogue.quoting import price_service
 from gateway.commands.common import console, run_with_connection, settings_or_exit
+from gateway.startup import prepare_catalogue
 
 catalogue_app = typer.Typer(help="The catalogue: agencies, services and what they cost.", no_args_is_help=True)
 
@@ -37,11 +37,8 @@ def _run(work) -> None:
 
 
 async def _started(conn: AsyncConnection) -> None:
-    """What the server does at first start: the bundled seed, and in sandbox mode the
-    sandboxes' bills and households, so that a fresh home can be explored at once."""
-    await ensure_seed_loaded(conn)
-    if settings_or_exit().mode == "sandbox":
-        await load_sandbox_fixtures(conn)
+    """The catalogue as the server would find it at first start."""
+    await prepare_catalogue(conn, settings_or_exit())
 
 
 @catalogue_app.command("load")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 
+import psycopg
 import typer
 import uvicorn
 
 from gateway.commands.common import console, migrated_database, settings_or_exit
+from gateway.settings import Settings
+from gateway.startup import prepare_catalogue
 
 
 def serve(
@@ -19,6 +23,7 @@ def serve(
     """Serve the payments API (an embedded PostgreSQL unless PUBLICPAY_DATABASE_URL is set)."""
     settings = settings_or_exit()
     with migrated_database(settings, quiet=False) as url:
+        asyncio.run(_prepare(url, settings))
         # Workers are separate processes that read their settings from the environment:
         # this is how they find the one database (and embedded server) this process holds.
         os.environ["PUBLICPAY_DATABASE_URL"] = url
@@ -35,6 +40,11 @@ def serve(
             workers=workers,
             log_level=settings.log_level.lower(),
         )
+
+
+async def _prepare(url: str, settings: Settings) -> None:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await prepare_catalogue(conn, settings)
 
 
 def _exit_normally(signum: int, frame: object) -> None:

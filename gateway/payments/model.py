@@ -16,6 +16,7 @@ AmountMinor = Annotated[int, Meta(ge=1, le=MAX_AMOUNT_MINOR)]
 Currency = Annotated[str, Meta(pattern="^[a-z]{3}$")]
 ShortText = Annotated[str, Meta(max_length=1000)]
 Metadata = dict[Annotated[str, Meta(max_length=40)], Annotated[str, Meta(max_length=500)] | None]
+ServiceInputs = dict[Annotated[str, Meta(pattern="^[a-z][a-z0-9_]{0,39}$")], Annotated[str, Meta(max_length=200)]]
 
 
 class Status(enum.StrEnum):
@@ -49,14 +50,18 @@ class PaymentIntent(msgspec.Struct, frozen=True, kw_only=True):
     receipt_email: str | None
     payment_method_types: list[str]
     metadata: dict[str, str]
-    # The portal's own fields: the catalogue's service code, the dossier or decision number
-    # the payment is for, and who pays. Plain text until the catalogue validates them.
+    # The portal's own fields: the catalogue's service code (validated, with its inputs,
+    # against the catalogue), the dossier or decision number the payment is for, and who pays.
     service: str | None
     reference: str | None
     payer: str | None
     cancellation_reason: CancellationReason | None
     canceled_at: datetime | None
     created_at: datetime
+    # The payer's inputs for ``service`` (field name → value), and the catalogue's quote for
+    # them (catalogue.model.Quote as stored JSON), which fixes who receives the money.
+    service_inputs: dict[str, str] = {}
+    quote: dict[str, Any] | None = None
 
 
 # ---------------------------------------------------------------- requests
@@ -74,6 +79,7 @@ class PaymentIntentCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unkn
     payment_method_types: PaymentMethodTypes = msgspec.field(default_factory=lambda: ["card"])
     metadata: Metadata | None = None
     service: ShortText | None = None
+    service_inputs: ServiceInputs | None = None
     reference: ShortText | None = None
     payer: ShortText | None = None
 
@@ -90,6 +96,7 @@ class PaymentIntentUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unkn
     # whole of it removes every key (Stripe's rules).
     metadata: Metadata | None | UnsetType = UNSET
     service: ShortText | None | UnsetType = UNSET
+    service_inputs: ServiceInputs | None | UnsetType = UNSET
     reference: ShortText | None | UnsetType = UNSET
     payer: ShortText | None | UnsetType = UNSET
 
@@ -148,6 +155,7 @@ class PaymentIntentResource(msgspec.Struct, frozen=True, kw_only=True):
     transfer_group: None = None
     # The portal's fields (see PaymentIntent).
     service: str | None
+    service_inputs: dict[str, str]
     reference: str | None
     payer: str | None
 
@@ -169,6 +177,7 @@ def as_resource(intent: PaymentIntent) -> PaymentIntentResource:
         receipt_email=intent.receipt_email,
         status=intent.status,
         service=intent.service,
+        service_inputs=intent.service_inputs,
         reference=intent.reference,
         payer=intent.payer,
     )

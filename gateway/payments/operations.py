@@ -18,14 +18,18 @@ from gateway.payments.model import (
     PaymentIntentUpdate,
     as_resource,
 )
+from gateway.payments.pricing import quote_for
 from gateway.payments.transitions import cancel_intent, create_intent, update_intent
+
+# What the catalogue's price depends on: a change to any of these is priced again.
+PRICED_FIELDS = ("service", "service_inputs", "amount_minor", "currency")
 
 
 async def create_payment_intent(
     conn: AsyncConnection, scope: Scope, params: PaymentIntentCreate, origin: Origin
 ) -> PaymentIntent:
     now = datetime.now(UTC)
-    intent = create_intent(params, agency_code=scope.agency_code, livemode=scope.livemode, now=now)
+    intent = await quote_for(conn, create_intent(params, agency_code=scope.agency_code, livemode=scope.livemode, now=now))
     await store.insert_intent(conn, intent)
     await _announce(conn, scope, "payment_intent.created", None, intent, origin, now)
     return intent
@@ -36,6 +40,8 @@ async def update_payment_intent(
 ) -> PaymentIntent:
     before = await store.get_intent(conn, scope, intent_id, for_update=True)
     after = update_intent(before, params)
+    if any(getattr(after, name) != getattr(before, name) for name in PRICED_FIELDS):
+        after = await quote_for(conn, after)
     if after != before:
         await store.save_intent(conn, after)
         await _announce(conn, scope, "payment_intent.updated", before, after, origin, datetime.now(UTC))

@@ -14,14 +14,14 @@ from gateway.payments.model import PaymentIntent
 
 COLUMNS = """agency_code, id, livemode, status, amount_minor, currency, client_secret, description,
 receipt_email, payment_method_types, metadata, service, reference, payer, cancellation_reason,
-canceled_at, created_at"""
+canceled_at, created_at, service_inputs, quote"""
 
 INSERT = f"""
 INSERT INTO gateway.payment_intents ({COLUMNS})
 VALUES (%(agency_code)s, %(id)s, %(livemode)s, %(status)s, %(amount_minor)s, %(currency)s,
         %(client_secret)s, %(description)s, %(receipt_email)s, %(payment_method_types)s,
         %(metadata)s::jsonb, %(service)s, %(reference)s, %(payer)s, %(cancellation_reason)s,
-        %(canceled_at)s, %(created_at)s)
+        %(canceled_at)s, %(created_at)s, %(service_inputs)s::jsonb, %(quote)s::jsonb)
 """
 
 UPDATE = """
@@ -30,7 +30,8 @@ UPDATE gateway.payment_intents
        description = %(description)s, receipt_email = %(receipt_email)s,
        payment_method_types = %(payment_method_types)s, metadata = %(metadata)s::jsonb,
        service = %(service)s, reference = %(reference)s, payer = %(payer)s,
-       cancellation_reason = %(cancellation_reason)s, canceled_at = %(canceled_at)s
+       cancellation_reason = %(cancellation_reason)s, canceled_at = %(canceled_at)s,
+       service_inputs = %(service_inputs)s::jsonb, quote = %(quote)s::jsonb
  WHERE agency_code = %(agency_code)s AND id = %(id)s
 """
 
@@ -73,4 +74,7 @@ async def _write(conn: AsyncConnection, query: str, intent: PaymentIntent) -> No
 
 
 def _row(intent: PaymentIntent) -> dict:
-    return msgspec.structs.asdict(intent) | {"metadata": msgspec.json.encode(intent.metadata).decode()}
+    # SQL NULL, not JSON null, for an absent quote: the table's CHECK looks for NULL.
+    as_json = {name: None if (value := getattr(intent, name)) is None else msgspec.json.encode(value).decode()
+               for name in ("metadata", "service_inputs", "quote")}
+    return msgspec.structs.asdict(intent) | as_json

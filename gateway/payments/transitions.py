@@ -44,6 +44,7 @@ def create_intent(params: PaymentIntentCreate, *, agency_code: str, livemode: bo
         payment_method_types=list(params.payment_method_types),
         metadata={key: value for key, value in (params.metadata or {}).items() if value is not None},
         service=params.service,
+        service_inputs=params.service_inputs or {},
         reference=params.reference,
         payer=params.payer,
         cancellation_reason=None,
@@ -59,6 +60,8 @@ def update_intent(intent: PaymentIntent, params: PaymentIntentUpdate) -> Payment
         changes["amount_minor"] = params.amount
     if params.currency is not UNSET:
         changes["currency"] = params.currency.upper()
+    if params.service_inputs is not UNSET:
+        changes["service_inputs"] = params.service_inputs or {}
     if params.metadata is not UNSET:
         changes["metadata"] = _merge_metadata(intent.metadata, params.metadata)
     return msgspec.structs.replace(intent, **changes)

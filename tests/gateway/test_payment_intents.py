@@ -10,7 +10,7 @@ import stripe
 from gateway.keys.model import Mode
 
 STRIPE_FIXTURES = Path("/work/shared/data/stripe/fixtures3.json")
-PORTAL_FIELDS = {"service", "reference", "payer"}
+PORTAL_FIELDS = {"service", "service_inputs", "reference", "payer"}
 
 
 def create(client, **params):
@@ -19,14 +19,14 @@ def create(client, **params):
 
 def test_create_and_retrieve(client):
     created = create(client, description="Lệ phí cấp hộ chiếu", metadata={"dossier": "H01.22-0001"},
-                     service="1.001234", reference="H01.22-0001", payer="Nguyễn Văn A", receipt_email="a@example.vn")
+                     reference="H01.22-0001", payer="Nguyễn Văn A", receipt_email="a@example.vn")
     assert created.id.startswith("pi_") and created.client_secret.startswith(created.id + "_secret_")
     assert (created.object, created.status, created.amount, created.currency) == (
         "payment_intent", "requires_payment_method", 200_000, "vnd")
     assert created.livemode is False and created.payment_method_types == ["card"]
     fetched = client.v1.payment_intents.retrieve(created.id)
     assert fetched.to_dict() == created.to_dict()
-    assert (fetched.service, fetched.reference, fetched.payer) == ("1.001234", "H01.22-0001", "Nguyễn Văn A")
+    assert (fetched.service, fetched.reference, fetched.payer) == (None, "H01.22-0001", "Nguyễn Văn A")
     assert fetched.metadata.to_dict() == {"dossier": "H01.22-0001"}
 
 
