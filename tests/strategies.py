@@ -377,3 +377,44 @@ def catalogue_files(draw) -> _CatalogueFile:  # type: ignore[no-untyped-def]
         for i, code in enumerate(codes)]
     services = draw(_st.lists(catalogue_services(codes), max_size=4, unique_by=lambda service: service.code))
     return _CatalogueFile(version=1, agencies=agencies, services=services)
+
+
+# providers
+# Settlement lines as each provider's file can carry them (times to the second, aware;
+# any text in the references: the files are CSV and quote it), the sandbox bank's
+# statement entries, and transfer descriptions around a VietQR reference.
+
+from providers.model import SettlementLine as _SettlementLine
+from providers.vietqr import references as _references
+from providers.vietqr.settlement import StatementEntry as _StatementEntry
+
+_file_text = _st.text(_st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"), max_size=30)
+_seconds_moments = _moments.map(lambda moment: moment.replace(microsecond=0))
+
+
+@_st.composite
+def settlement_lines(draw, provider: str, currencies: tuple[str, ...] = ("VND",)) -> _SettlementLine:  # type: ignore[no-untyped-def]
+    return _SettlementLine(
+        provider=provider, attempt_ref=draw(_file_text), provider_ref=draw(_file_text),
+        kind=draw(_st.sampled_from(("payment", "refund"))), amount_minor=draw(_st.integers(1, 10**13)),
+        fee_minor=draw(_st.integers(0, 10**9)), currency=draw(_st.sampled_from(currencies)),
+        transacted_at=draw(_seconds_moments), settlement_date=draw(_dates))
+
+
+statement_entries = _st.builds(
+    _StatementEntry, transaction_id=_file_text, booked_at=_seconds_moments,
+    credit_debit=_st.sampled_from(("C", "D")), amount_minor=_st.integers(1, 10**13), currency=_st.just("VND"),
+    description=_file_text | _st.builds(lambda r, t: f"{t} {r}", _st.builds(_references.new_reference, _st.just("DVC")), _file_text),
+    customer_ref=_file_text)
+
+
+@_st.composite
+def any_case(draw, text: str) -> str:  # type: ignore[no-untyped-def]
+    return "".join(c.lower() if draw(_st.booleans()) else c for c in text)
+
+
+# Words a payer or an app adds: anything, glued to the reference or not.
+description_noise = _st.text(_st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+# Plain words around a reference, none holding the prefix: nothing else to find.
+description_words = _st.lists(_st.from_regex(r"[A-Za-z0-9.:/-]{1,12}", fullmatch=True).filter(
+    lambda word: "DVC" not in word.upper()), max_size=6).map(" ".join)

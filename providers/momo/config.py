@@ -1,0 +1,19 @@
+"""A MoMo partner's credentials and endpoint (sandbox defaults)."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class MomoConfig(msgspec.Struct, frozen=True, kw_only=True):
+    partner_code: str = "MOMOPUBLICPAY"
+    access_key: str = "PUBLICPAYACCESSKEY"
+    secret_key: str = "publicpay-sandbox-momo-secret-key"
+    # MoMo's hosts (https://test-payment.momo.vn, https://payment.momo.vn) serve the API
+    # under /v2/gateway/api/; the sandbox serves the same paths under this base.
+    base_url: str = "http://127.0.0.1:8000/sandbox/momo"
+    request_type: str = "captureWallet"
+    timeout_s: float = 30.0  # MoMo's own guidance: allow 30 s for create
+
+    def endpoint(self, name: str) -> str:
+        return f"{self.base_url}/v2/gateway/api/{name}"

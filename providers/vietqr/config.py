@@ -1,0 +1,15 @@
+"""Our collection account at a bank, reached by VietQR transfers (sandbox defaults)."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class VietqrConfig(msgspec.Struct, frozen=True, kw_only=True):
+    acquirer_bin: str = "970436"  # the bank's NAPAS BIN (Vietcombank's here)
+    account_number: str = "0011001234567"
+    reference_prefix: str = "DVC"  # letters only: see providers.vietqr.references
+    webhook_secret: str = "publicpay-sandbox-bank-webhook-secret"
+    api_key: str = "publicpay-sandbox-bank-api-key"  # the bank's account API (search, returns)
+    base_url: str = "http://127.0.0.1:8000/sandbox/vietqr"
+    timeout_s: float = 15.0
