@@ -167,10 +167,13 @@ INSERT_MANY = query("insert_transfers").format(rows="unnest({}) WITH ORDINALITY"
 
 async def _insert_batch(conn: AsyncConnection, requests: Sequence[TransferRequest]) -> dict[str, TransferResult]:
     if len(requests) == 1:
-        statement = INSERT_ONE, dict(zip(COLUMNS, _row(requests[0])))
+        cursor = await conn.execute(INSERT_ONE, dict(zip(COLUMNS, _row(requests[0]))))
     else:
-        statement = INSERT_MANY, dict(zip(COLUMNS, map(list, zip(*map(_row, requests)))))
-    rows = await (await conn.execute(*statement)).fetchall()
+        # Not prepared: a cached generic plan guesses the array's length, and for a large
+        # batch it then joins pending transfers by scanning the whole table.
+        cursor = await conn.execute(INSERT_MANY, dict(zip(COLUMNS, map(list, zip(*map(_row, requests))))),
+                                    prepare=False)
+    rows = await cursor.fetchall()
     results = {id_: TransferResult(id=id_, code="created", seq=seq, created_at=at) for id_, seq, at in rows}
     if len(results) < len(requests):
         replays = [r for r in requests if r.id not in results]

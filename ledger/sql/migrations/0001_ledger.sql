@@ -122,10 +122,12 @@ BEGIN
                    bool_or(n.pending_id IS NOT NULL) AS slot_resolutions,
                    bool_or(a.debits_must_not_exceed_credits OR a.credits_must_not_exceed_debits) AS slot_limited
               FROM new_transfers n
-              LEFT JOIN ledger.transfers p ON p.id = n.pending_id
+             -- The pending transfer is looked up only for resolutions, by index: a join
+             -- here would be planned once per connection and could scan the whole table.
              CROSS JOIN LATERAL (
                    SELECT CASE WHEN n.phase IN ('posted', 'post_pending') THEN n.amount ELSE 0 END AS posted,
-                          CASE n.phase WHEN 'pending' THEN n.amount WHEN 'posted' THEN 0 ELSE -p.amount END AS pending
+                          CASE n.phase WHEN 'pending' THEN n.amount WHEN 'posted' THEN 0
+                               ELSE -(SELECT p.amount FROM ledger.transfers p WHERE p.id = n.pending_id) END AS pending
                    ) amounts
              CROSS JOIN LATERAL (VALUES
                    (n.debit_account_id, true, amounts.posted, 0::bigint),
