@@ -11,7 +11,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from psycopg_pool import AsyncConnectionPool
 
-from gateway.api import catalogue, events, health, payment_intents
+from gateway.api import catalogue, dossiers, events, health, payment_intents
 from gateway.api.dependencies import authenticate, provide_connection
 from gateway.api.errors import EXCEPTION_HANDLERS
 from gateway.api.request_id import add_request_id
@@ -38,7 +38,7 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> L
 
     return Litestar(
         route_handlers=[health.healthz, health.readyz, *payment_intents.HANDLERS, *events.HANDLERS,
-                        *catalogue.HANDLERS],
+                        *catalogue.HANDLERS, *dossiers.HANDLERS],
         lifespan=[lifespan],
         state=State({"migrations": discover_migrations()}),
         dependencies={"conn": Provide(provide_connection), "caller": Provide(authenticate)},

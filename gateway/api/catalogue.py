@@ -55,12 +55,17 @@ class AgencyResource(msgspec.Struct, frozen=True, kw_only=True):
     parent_code: str | None
 
 
-def _refusal(exc: CatalogueError, *, from_inputs: bool = False) -> GatewayError:
-    if isinstance(exc, NotFound) and exc.field == "service_code":
-        return ResourceMissing(exc.reason, param="service", code="resource_missing")
-    named = {"service_code": "service", "agency_code": "agency"}
-    param = named.get(exc.field, f"inputs[{exc.field}]" if from_inputs else exc.field)
-    return InvalidParameter(exc.reason, param=param, code=exc.code)
+# The catalogue names the field it refused; the API, the parameter that carried it.
+CATALOGUE_FIELD_PARAMS = {"service_code": "service", "agency_code": "agency", "dossier_code": "dossier"}
+
+
+def catalogue_refusal(exc: CatalogueError, *, inputs_param: str | None = None) -> GatewayError:
+    """The catalogue's refusal in Stripe's terms: an unknown service or dossier in the path
+    is a 404; a payer's input is ``<inputs_param>[name]``."""
+    if isinstance(exc, NotFound) and exc.field in ("service_code", "dossier_code"):
+        return ResourceMissing(exc.reason, param=CATALOGUE_FIELD_PARAMS[exc.field], code="resource_missing")
+    default = f"{inputs_param}[{exc.field}]" if inputs_param else exc.field
+    return InvalidParameter(exc.reason, param=CATALOGUE_FIELD_PARAMS.get(exc.field, default), code=exc.code)
 
 
 @get(PATH + "/services", summary="List or search the catalogue's services")
@@ -71,7 +76,7 @@ async def list_services(request: Request, conn: Connection) -> Response:
         services = await store.list_services(conn, query=params.q, agency_code=params.agency,
                                              starting_after=params.starting_after, limit=params.limit + 1)
     except CatalogueError as exc:
-        raise _refusal(exc) from None
+        raise catalogue_refusal(exc) from None
     data: list[Any] = [ServiceResource(service=s) for s in services[:params.limit]]
     return object_response(ListObject(url=PATH + "/services", has_more=len(services) > params.limit, data=data))
 
@@ -82,7 +87,7 @@ async def retrieve_service(request: Request, conn: Connection, code: FromPath[st
     try:
         return object_response(ServiceResource(service=await store.get_service(conn, code)))
     except CatalogueError as exc:
-        raise _refusal(exc) from None
+        raise catalogue_refusal(exc) from None
 
 
 @get(PATH + "/services/{code:str}/price", summary="Price a service for a payer's inputs")
@@ -91,7 +96,7 @@ async def price(request: Request, conn: Connection, code: FromPath[str]) -> Resp
     try:
         return object_response(QuoteResource(quote=await price_service(conn, code, params.inputs)))
     except CatalogueError as exc:
-        raise _refusal(exc, from_inputs=True) from None
+        raise catalogue_refusal(exc, inputs_param="inputs") from None
 
 
 @get(PATH + "/agencies", summary="List the agencies")

@@ -1,0 +1,135 @@
+"""/v1/dossiers: citizens submit a dossier and follow it with its code and tracking secret
+(no API key); the agency that owns a dossier reads it, moves it on and requests payment
+(with its API key; another agency's dossier is a 404)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+from msgspec import Meta
+from psycopg import AsyncConnection
+
+from catalogue import procedures
+from catalogue.errors import CatalogueError
+from catalogue.model import Dossier, DossierStatus, DossierTracking
+from gateway.api.catalogue import catalogue_refusal
+from gateway.api.dependencies import Caller, Connection
+from gateway.api.idempotency import respond_once
+from gateway.api.params import NoParams, body_params, convert_params, query_params
+from gateway.api.responses import object_response
+from gateway.errors import ResourceMissing
+from gateway.events.store import Origin
+from gateway.keys.model import ApiKey
+
+PATH = "/v1/dossiers"
+Note = Annotated[str, Meta(max_length=2000)]
+
+
+class SubmitParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    service: str
+    applicant_name: str
+    contact: str
+    fields: dict[str, str] = {}
+
+
+class TrackParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    # In the body, not the URL: a secret in a URL ends up in logs and browser history.
+    tracking_secret: str
+
+
+class AdvanceParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    status: Literal["received", "in_progress", "completed", "rejected", "returned_for_supplement"]
+    note: Note | None = None
+
+
+class RequestPaymentParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    note: Note | None = None
+
+
+class DossierResource(msgspec.Struct, frozen=True, kw_only=True):
+    object: Literal["dossier"] = "dossier"
+    dossier: Dossier
+
+
+class SubmittedResource(DossierResource, frozen=True, kw_only=True):
+    tracking_secret: str  # shown once: only its hash is kept
+
+
+class TrackingResource(msgspec.Struct, frozen=True, kw_only=True):
+    object: Literal["dossier_tracking"] = "dossier_tracking"
+    tracking: DossierTracking
+
+
+@post(PATH, summary="Submit a dossier (citizens; no key)", status_code=200)
+async def submit(request: Request, conn: Connection) -> Response:
+    params = convert_params(await body_params(request), SubmitParams)
+    try:
+        submitted = await procedures.submit_dossier(conn, params.service, applicant_name=params.applicant_name,
+                                                    contact=params.contact, fields=params.fields)
+    except CatalogueError as exc:
+        raise catalogue_refusal(exc, inputs_param="fields") from None
+    return object_response(SubmittedResource(dossier=submitted.dossier, tracking_secret=submitted.tracking_secret))
+
+
+@post(PATH + "/{code:str}/track", summary="Follow a dossier with its tracking secret (no key)", status_code=200)
+async def track(request: Request, conn: Connection, code: FromPath[str]) -> Response:
+    params = convert_params(await body_params(request), TrackParams)
+    try:
+        return object_response(TrackingResource(tracking=await procedures.track_dossier(conn, code, params.tracking_secret)))
+    except CatalogueError as exc:
+        raise catalogue_refusal(exc) from None
+
+
+async def _own_dossier(conn: AsyncConnection, caller: ApiKey, code: str) -> Dossier:
+    try:
+        dossier = await procedures.get_dossier(conn, code)
+    except CatalogueError as exc:
+        raise catalogue_refusal(exc) from None
+    if dossier.agency_code != caller.agency_code:
+        raise ResourceMissing(f"No such dossier: '{code}'", param="dossier")
+    return dossier
+
+
+@get(PATH + "/{code:str}", summary="Retrieve one of your agency's dossiers")
+async def retrieve(request: Request, conn: Connection, caller: Caller, code: FromPath[str]) -> Response:
+    convert_params(query_params(request), NoParams)
+    return object_response(DossierResource(dossier=await _own_dossier(conn, caller, code)))
+
+
+@post(PATH + "/{code:str}/advance", summary="Move a dossier on", status_code=200)
+async def advance(request: Request, conn: Connection, caller: Caller, code: FromPath[str]) -> Response:
+    raw = await body_params(request)
+    params = convert_params(raw, AdvanceParams)
+
+    async def move(tx: AsyncConnection, origin: Origin) -> DossierResource:
+        await _own_dossier(tx, caller, code)
+        try:
+            dossier = await procedures.advance_dossier(tx, code, DossierStatus(params.status),
+                                                       actor=caller.display_prefix, note=params.note)
+        except CatalogueError as exc:
+            raise catalogue_refusal(exc) from None
+        return DossierResource(dossier=dossier)
+
+    return await respond_once(conn, request, caller, raw, move)
+
+
+@post(PATH + "/{code:str}/request_payment", summary="Ask the applicant to pay what the dossier costs", status_code=200)
+async def request_payment(request: Request, conn: Connection, caller: Caller, code: FromPath[str]) -> Response:
+    raw = await body_params(request)
+    params = convert_params(raw, RequestPaymentParams)
+
+    async def ask(tx: AsyncConnection, origin: Origin) -> DossierResource:
+        await _own_dossier(tx, caller, code)
+        try:
+            dossier = await procedures.request_payment(tx, code, actor=caller.display_prefix, note=params.note)
+        except CatalogueError as exc:
+            raise catalogue_refusal(exc) from None
+        return DossierResource(dossier=dossier)
+
+    return await respond_once(conn, request, caller, raw, ask)
+
+
+HANDLERS = [submit, track, retrieve, advance, request_payment]
