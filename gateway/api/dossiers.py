@@ -99,37 +99,31 @@ async def retrieve(request: Request, conn: Connection, caller: Caller, code: Fro
     return object_response(DossierResource(dossier=await _own_dossier(conn, caller, code)))
 
 
-@post(PATH + "/{code:str}/advance", summary="Move a dossier on", status_code=200)
-async def advance(request: Request, conn: Connection, caller: Caller, code: FromPath[str]) -> Response:
+async def _agency_action(request: Request, conn: Connection, caller: ApiKey, code: str, params_type, act) -> Response:
+    """Run ``act(tx, params)`` on the caller's own dossier, once per Idempotency-Key."""
     raw = await body_params(request)
-    params = convert_params(raw, AdvanceParams)
+    params = convert_params(raw, params_type)
 
-    async def move(tx: AsyncConnection, origin: Origin) -> DossierResource:
+    async def run(tx: AsyncConnection, origin: Origin) -> DossierResource:
         await _own_dossier(tx, caller, code)
         try:
-            dossier = await procedures.advance_dossier(tx, code, DossierStatus(params.status),
-                                                       actor=caller.display_prefix, note=params.note)
+            return DossierResource(dossier=await act(tx, params))
         except CatalogueError as exc:
             raise catalogue_refusal(exc) from None
-        return DossierResource(dossier=dossier)
 
-    return await respond_once(conn, request, caller, raw, move)
+    return await respond_once(conn, request, caller, raw, run)
+
+
+@post(PATH + "/{code:str}/advance", summary="Move a dossier on", status_code=200)
+async def advance(request: Request, conn: Connection, caller: Caller, code: FromPath[str]) -> Response:
+    return await _agency_action(request, conn, caller, code, AdvanceParams, lambda tx, params: procedures.advance_dossier(
+        tx, code, DossierStatus(params.status), actor=caller.display_prefix, note=params.note))
 
 
 @post(PATH + "/{code:str}/request_payment", summary="Ask the applicant to pay what the dossier costs", status_code=200)
 async def request_payment(request: Request, conn: Connection, caller: Caller, code: FromPath[str]) -> Response:
-    raw = await body_params(request)
-    params = convert_params(raw, RequestPaymentParams)
-
-    async def ask(tx: AsyncConnection, origin: Origin) -> DossierResource:
-        await _own_dossier(tx, caller, code)
-        try:
-            dossier = await procedures.request_payment(tx, code, actor=caller.display_prefix, note=params.note)
-        except CatalogueError as exc:
-            raise catalogue_refusal(exc) from None
-        return DossierResource(dossier=dossier)
-
-    return await respond_once(conn, request, caller, raw, ask)
+    return await _agency_action(request, conn, caller, code, RequestPaymentParams, lambda tx, params: procedures.request_payment(
+        tx, code, actor=caller.display_prefix, note=params.note))
 
 
 HANDLERS = [submit, track, retrieve, advance, request_payment]

@@ -17,7 +17,7 @@ from catalogue.errors import CatalogueError
 from catalogue.loading import LoadReport, load_catalogue_file
 from catalogue.model import Quote
 from catalogue.quoting import price_service
-from gateway.commands.common import console, run_with_connection, settings_or_exit
+from gateway.commands.common import console, run_or_refuse, settings_or_exit
 from gateway.startup import prepare_catalogue
 
 catalogue_app = typer.Typer(help="The catalogue: agencies, services and what they cost.", no_args_is_help=True)
@@ -28,12 +28,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _run(work) -> None:
-    try:
-        run_with_connection(work)
-    except CatalogueError as exc:
-        # escape: paths such as $.services[3] would otherwise read as rich markup
-        console.print(f"[red]refused ({exc.code}):[/red] {escape(str(exc))}")
-        raise typer.Exit(1) from None
+    run_or_refuse(work, (CatalogueError,))
 
 
 async def _started(conn: AsyncConnection) -> None:

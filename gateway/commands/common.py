@@ -10,6 +10,7 @@ from typing import TypeVar
 import psycopg
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from gateway.database import database_url
 from gateway.migrations import MigrationError, migrate
@@ -58,3 +59,14 @@ def run_with_connection(work: Callable[[psycopg.AsyncConnection], Awaitable[T]])
 
     with migrated_database() as url:
         return asyncio.run(with_connection(url))
+
+
+def run_or_refuse(work: Callable[[psycopg.AsyncConnection], Awaitable[T]], refusals: tuple[type[Exception], ...]) -> T:
+    """run_with_connection, turning the domain's refusals (which carry a ``code``) into a
+    message and exit status 1 rather than a traceback."""
+    try:
+        return run_with_connection(work)
+    except refusals as exc:
+        # escape: paths such as $.services[3] would otherwise read as rich markup
+        console.print(f"[red]refused ({exc.code}):[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None

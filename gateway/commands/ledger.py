@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from gateway.commands.common import console, run_with_connection
+from gateway.commands.common import console, run_or_refuse
 from ledger import store
 from ledger.errors import AccountError
 
@@ -17,11 +17,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _run(work) -> None:
-    try:
-        run_with_connection(work)
-    except AccountError as exc:
-        console.print(f"[red]{exc.code}:[/red] {exc}")
-        raise typer.Exit(1) from None
+    run_or_refuse(work, (AccountError,))
 
 
 @ledger_app.command("balance")
