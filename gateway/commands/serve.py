@@ -39,6 +39,9 @@ def serve(
             port=port,
             workers=workers,
             log_level=settings.log_level.lower(),
+            # A line per request costs a worker about a tenth of its time; requests are
+            # traced by their Request-Id and events instead.
+            access_log=False,
         )
 
 
