@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -11,13 +12,28 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from psycopg_pool import AsyncConnectionPool
 
-from gateway.api import catalogue, dossiers, events, health, payment_intents
+from gateway.api import catalogue, dossiers, events, health, payment_intents, webhook_endpoints
 from gateway.api.dependencies import authenticate, provide_connection
 from gateway.api.errors import EXCEPTION_HANDLERS
 from gateway.api.request_id import add_request_id
 from gateway.database import open_pool
 from gateway.migrations import discover_migrations
 from gateway.settings import Settings, load_settings
+from gateway.webhooks.delivery import run_delivery_worker
+
+
+@contextlib.asynccontextmanager
+async def delivering_webhooks(pool: AsyncConnectionPool, settings: Settings) -> AsyncIterator[None]:
+    """The webhook worker runs beside the app and stops with it."""
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_delivery_worker(pool, settings, stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
 
 
 def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> Litestar:
@@ -34,11 +50,13 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> L
             raise RuntimeError("PUBLICPAY_DATABASE_URL is not set; `publicpay serve` sets it for its workers")
         async with open_pool(settings.database_url, settings) as opened:
             app.state.pool = opened
-            yield
+            async with delivering_webhooks(opened, settings):
+                yield
 
     return Litestar(
         route_handlers=[health.healthz, health.readyz, *payment_intents.HANDLERS, *events.HANDLERS,
-                        *catalogue.HANDLERS, *dossiers.HANDLERS],
+                        *catalogue.HANDLERS, *dossiers.HANDLERS,
+                        *webhook_endpoints.HANDLERS],
         lifespan=[lifespan],
         state=State({"migrations": discover_migrations()}),
         dependencies={"conn": Provide(provide_connection), "caller": Provide(authenticate)},

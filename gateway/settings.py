@@ -25,6 +25,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     pool_min_size: Annotated[int, Meta(ge=1, le=500)] = 2
     pool_max_size: Annotated[int, Meta(ge=1, le=500)] = 20
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Webhook delivery: how long to wait for an endpoint, the first retry's delay (doubling
+    # after each failure, up to an hour, for three days), and how often to look for work
+    # when no notification arrives.
+    webhook_timeout_ms: Annotated[int, Meta(ge=100, le=60_000)] = 10_000
+    webhook_retry_base_ms: Annotated[int, Meta(ge=10, le=3_600_000)] = 30_000
+    webhook_poll_ms: Annotated[int, Meta(ge=10, le=60_000)] = 1_000
 
     @property
     def home_path(self) -> Path:

@@ -36,7 +36,7 @@ class EventResource(msgspec.Struct, frozen=True, kw_only=True):
     created: int
     data: dict[str, Any]
     livemode: bool
-    # Delivery to webhook endpoints is not built yet, so nothing is pending.
+    # Not counted yet: delivery state is in gateway.webhook_deliveries.
     pending_webhooks: int = 0
     request: EventRequest
     type: str

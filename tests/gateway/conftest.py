@@ -57,6 +57,10 @@ def api_url(api_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "PUBLICPAY_DATABASE_URL": api_database_url,
         "PUBLICPAY_HOME": str(tmp_path_factory.mktemp("home")),
         "PUBLICPAY_LOG_LEVEL": "WARNING",
+        # Webhook retries in fractions of a second, so that delivery tests finish quickly.
+        "PUBLICPAY_WEBHOOK_RETRY_BASE_MS": "200",
+        "PUBLICPAY_WEBHOOK_POLL_MS": "100",
+        "PUBLICPAY_WEBHOOK_TIMEOUT_MS": "1000",
     }
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     with open(log, "wb") as output:
