@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -16,24 +15,10 @@ from gateway.api import catalogue, dossiers, events, health, payment_intents, we
 from gateway.api.dependencies import authenticate, provide_connection
 from gateway.api.errors import EXCEPTION_HANDLERS
 from gateway.api.request_id import add_request_id
+from gateway.background import background_jobs
 from gateway.database import open_pool
 from gateway.migrations import discover_migrations
 from gateway.settings import Settings, load_settings
-from gateway.webhooks.delivery import run_delivery_worker
-
-
-@contextlib.asynccontextmanager
-async def delivering_webhooks(pool: AsyncConnectionPool, settings: Settings) -> AsyncIterator[None]:
-    """The webhook worker runs beside the app and stops with it."""
-    stop = asyncio.Event()
-    worker = asyncio.create_task(run_delivery_worker(pool, settings, stop))
-    try:
-        yield
-    finally:
-        stop.set()
-        worker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await worker
 
 
 def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> Litestar:
@@ -50,7 +35,7 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> L
             raise RuntimeError("PUBLICPAY_DATABASE_URL is not set; `publicpay serve` sets it for its workers")
         async with open_pool(settings.database_url, settings) as opened:
             app.state.pool = opened
-            async with delivering_webhooks(opened, settings):
+            async with background_jobs(opened, settings):
                 yield
 
     return Litestar(

@@ -31,6 +31,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     webhook_timeout_ms: Annotated[int, Meta(ge=100, le=60_000)] = 10_000
     webhook_retry_base_ms: Annotated[int, Meta(ge=10, le=3_600_000)] = 30_000
     webhook_poll_ms: Annotated[int, Meta(ge=10, le=60_000)] = 1_000
+    # How often each server process voids pending ledger transfers past their timeout.
+    ledger_expiry_poll_ms: Annotated[int, Meta(ge=10, le=3_600_000)] = 5_000
 
     @property
     def home_path(self) -> Path:
