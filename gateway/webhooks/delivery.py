@@ -31,8 +31,12 @@ async def run_delivery_worker(pool: AsyncConnectionPool, settings: Settings, sto
         await listener.execute(f"LISTEN {store.CHANNEL}")
         in_flight: set[asyncio.Task] = set()
         while not stop.is_set():
-            async with pool.connection() as conn:
-                due = await store.claim_due(conn, BATCH, lease)
+            try:
+                async with pool.connection() as conn:
+                    due = await store.claim_due(conn, BATCH, lease)
+            except Exception:  # the database may be restarting: the worker must outlive it
+                log.exception("claiming webhook deliveries failed; trying again")
+                due = []
             for delivery in due:
                 # Each delivery in a task of its own: a slow endpoint holds only its own.
                 task = asyncio.create_task(_deliver(pool, client, delivery, settings))
