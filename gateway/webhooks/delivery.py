@@ -49,8 +49,12 @@ async def run_delivery_worker(pool: AsyncConnectionPool, settings: Settings, sto
 
 
 async def _wait_for_work(listener, poll_s: float) -> None:
-    async for _ in listener.notifies(timeout=poll_s, stop_after=1):
-        return
+    try:
+        async for _ in listener.notifies(timeout=poll_s, stop_after=1):
+            return
+    except Exception:  # a lost listening connection: fall back to polling
+        log.exception("waiting for webhook notifications failed; polling instead")
+        await asyncio.sleep(poll_s)
 
 
 async def _deliver(pool: AsyncConnectionPool, client: httpx.AsyncClient, delivery: store.DueDelivery,
