@@ -89,12 +89,14 @@ CREATE TYPE ledger.balance_delta AS (
 );
 
 -- Errors name the rule broken in CONSTRAINT, so that callers can report it per transfer.
--- The common case costs three statements: compute the deltas (checking accounts on the
--- way), lock the slots in order, update them. Diagnosis and limit checks run only when needed.
+-- The common case is one statement: compute the deltas (checking accounts on the way), lock
+-- the slots in order and update them. A batch with resolutions of pending transfers, or a
+-- refused one, is checked first and applied by running that statement again.
 CREATE FUNCTION ledger.apply_new_transfers() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     -- Concurrent transactions get consecutive ids, so this spreads them over the slots.
     spread          bigint := txid_current();
+    checked         boolean := false;  -- resolutions (and accounts) already checked
     deltas          ledger.balance_delta[];
     accounts_ok     boolean;
     has_resolutions boolean;
@@ -103,13 +105,12 @@ DECLARE
     rule            text;
     updated         bigint;
 BEGIN
-    -- Each transfer's effect on each of its two accounts, posted and pending apart: pending
-    -- amounts and an account's limited side always go to slot 0, the rest is spread.
-    SELECT array_agg((account_id, slot, debits_posted, credits_posted, debits_pending, credits_pending)::ledger.balance_delta
-                     ORDER BY account_id, slot),
-           bool_and(slot_accounts_ok), bool_or(slot_resolutions), bool_or(slot_limited)
-      INTO deltas, accounts_ok, has_resolutions, has_limits
-      FROM (SELECT e.account_id,
+    LOOP
+        -- Each transfer's effect on each of its two accounts, posted and pending apart:
+        -- pending amounts and an account's limited side always go to slot 0, the rest is
+        -- spread. The slots are locked in one global order (ORDER BY ... FOR UPDATE), so that
+        -- transfers between the same accounts never deadlock, then updated.
+        WITH per_slot AS MATERIALIZED (SELECT e.account_id,
                    CASE WHEN e.pending <> 0
                           OR (e.is_debit AND a.debits_must_not_exceed_credits)
                           OR (NOT e.is_debit AND a.credits_must_not_exceed_debits) THEN 0
@@ -138,58 +139,75 @@ BEGIN
              -- a resolution of a missing pending transfer has a NULL pending amount: keep it,
              -- so that has_resolutions is set and the check below names the problem
              WHERE e.posted <> 0 OR e.pending IS DISTINCT FROM 0
-             GROUP BY 1, 2) per_slot;
+             GROUP BY 1, 2),
+        summary AS (
+            SELECT array_agg((account_id, slot, debits_posted, credits_posted, debits_pending, credits_pending)::ledger.balance_delta
+                             ORDER BY account_id, slot) AS deltas,
+                   bool_and(slot_accounts_ok) AS accounts_ok, bool_or(slot_resolutions) AS has_resolutions,
+                   bool_or(slot_limited) AS has_limits
+              FROM per_slot
+        ), locked AS (
+            SELECT l.account_id, l.slot, d.debits_posted, d.credits_posted, d.debits_pending, d.credits_pending
+              FROM ledger.balance_slots l
+              JOIN per_slot d ON (l.account_id, l.slot) = (d.account_id, d.slot)
+             WHERE (SELECT summary.accounts_ok AND (NOT summary.has_resolutions OR checked) FROM summary)
+             ORDER BY l.account_id, l.slot FOR UPDATE OF l
+        ), applied AS (
+            UPDATE ledger.balance_slots b
+               SET debits_posted   = b.debits_posted   + coalesce(d.debits_posted, 0),
+                   credits_posted  = b.credits_posted  + coalesce(d.credits_posted, 0),
+                   debits_pending  = b.debits_pending  + coalesce(d.debits_pending, 0),
+                   credits_pending = b.credits_pending + coalesce(d.credits_pending, 0)
+              FROM locked d
+             WHERE (b.account_id, b.slot) = (d.account_id, d.slot) AND NOT b.closed
+            RETURNING 1
+        )
+        SELECT summary.deltas, summary.accounts_ok, summary.has_resolutions, summary.has_limits,
+               (SELECT count(*) FROM applied)
+          INTO deltas, accounts_ok, has_resolutions, has_limits, updated
+          FROM summary;
+        EXIT WHEN checked OR (accounts_ok AND NOT has_resolutions);
 
-    IF NOT accounts_ok THEN
-        SELECT n.id, a.id IS NULL AS missing, e.is_debit INTO bad
-          FROM new_transfers n
-         CROSS JOIN LATERAL (VALUES (n.debit_account_id, true), (n.credit_account_id, false)) e (account_id, is_debit)
-          LEFT JOIN ledger.accounts a ON a.id = e.account_id
-         WHERE a.id IS NULL OR a.currency <> n.currency
-         LIMIT 1;
-        rule := CASE WHEN NOT bad.missing THEN 'accounts_must_have_the_same_currency'
-                     WHEN bad.is_debit THEN 'debit_account_not_found' ELSE 'credit_account_not_found' END;
-        RAISE EXCEPTION 'transfer %: %', bad.id, rule USING ERRCODE = 'check_violation', CONSTRAINT = rule;
-    END IF;
-
-    IF has_resolutions THEN
-        SELECT n.id, p.phase AS pending_phase, p.amount AS pending_amount, n.amount, n.phase,
-               (n.debit_account_id, n.credit_account_id, n.currency) IS DISTINCT FROM
-               (p.debit_account_id, p.credit_account_id, p.currency) AS differs
-          INTO bad
-          FROM new_transfers n LEFT JOIN ledger.transfers p ON p.id = n.pending_id
-         WHERE n.pending_id IS NOT NULL
-           AND (p.id IS NULL
-                OR p.phase <> 'pending'
-                OR (n.debit_account_id, n.credit_account_id, n.currency) IS DISTINCT FROM
-                   (p.debit_account_id, p.credit_account_id, p.currency)
-                OR (n.phase = 'post_pending' AND (n.amount > p.amount OR p.timeout_at <= clock_timestamp()))
-                OR (n.phase IN ('void_pending', 'expire_pending') AND n.amount <> p.amount))
-         LIMIT 1;
-        IF FOUND THEN
-            rule := CASE
-                WHEN bad.pending_phase IS NULL THEN 'pending_transfer_not_found'
-                WHEN bad.pending_phase <> 'pending' THEN 'pending_transfer_not_pending'
-                WHEN bad.differs THEN 'pending_transfer_has_different_accounts'
-                WHEN bad.phase = 'post_pending' AND bad.amount > bad.pending_amount THEN 'exceeds_pending_transfer_amount'
-                WHEN bad.phase = 'post_pending' THEN 'pending_transfer_expired'
-                ELSE 'void_amount_must_equal_pending_amount' END;
+        IF NOT accounts_ok THEN
+            SELECT n.id, a.id IS NULL AS missing, e.is_debit INTO bad
+              FROM new_transfers n
+             CROSS JOIN LATERAL (VALUES (n.debit_account_id, true), (n.credit_account_id, false)) e (account_id, is_debit)
+              LEFT JOIN ledger.accounts a ON a.id = e.account_id
+             WHERE a.id IS NULL OR a.currency <> n.currency
+             LIMIT 1;
+            rule := CASE WHEN NOT bad.missing THEN 'accounts_must_have_the_same_currency'
+                         WHEN bad.is_debit THEN 'debit_account_not_found' ELSE 'credit_account_not_found' END;
             RAISE EXCEPTION 'transfer %: %', bad.id, rule USING ERRCODE = 'check_violation', CONSTRAINT = rule;
         END IF;
-    END IF;
 
-    -- Lock in one global order (the subquery's ORDER BY ... FOR UPDATE), so that transfers
-    -- between the same accounts never deadlock; then update the rows just locked.
-    UPDATE ledger.balance_slots b
-       SET debits_posted   = b.debits_posted   + coalesce(d.debits_posted, 0),
-           credits_posted  = b.credits_posted  + coalesce(d.credits_posted, 0),
-           debits_pending  = b.debits_pending  + coalesce(d.debits_pending, 0),
-           credits_pending = b.credits_pending + coalesce(d.credits_pending, 0)
-      FROM (SELECT l.account_id, l.slot, d.debits_posted, d.credits_posted, d.debits_pending, d.credits_pending
-              FROM ledger.balance_slots l JOIN unnest(deltas) d ON (l.account_id, l.slot) = (d.account_id, d.slot)
-             ORDER BY l.account_id, l.slot FOR UPDATE OF l) d
-     WHERE (b.account_id, b.slot) = (d.account_id, d.slot) AND NOT b.closed;
-    GET DIAGNOSTICS updated = ROW_COUNT;
+        IF has_resolutions THEN
+            SELECT n.id, p.phase AS pending_phase, p.amount AS pending_amount, n.amount, n.phase,
+                   (n.debit_account_id, n.credit_account_id, n.currency) IS DISTINCT FROM
+                   (p.debit_account_id, p.credit_account_id, p.currency) AS differs
+              INTO bad
+              FROM new_transfers n LEFT JOIN ledger.transfers p ON p.id = n.pending_id
+             WHERE n.pending_id IS NOT NULL
+               AND (p.id IS NULL
+                    OR p.phase <> 'pending'
+                    OR (n.debit_account_id, n.credit_account_id, n.currency) IS DISTINCT FROM
+                       (p.debit_account_id, p.credit_account_id, p.currency)
+                    OR (n.phase = 'post_pending' AND (n.amount > p.amount OR p.timeout_at <= clock_timestamp()))
+                    OR (n.phase IN ('void_pending', 'expire_pending') AND n.amount <> p.amount))
+             LIMIT 1;
+            IF FOUND THEN
+                rule := CASE
+                    WHEN bad.pending_phase IS NULL THEN 'pending_transfer_not_found'
+                    WHEN bad.pending_phase <> 'pending' THEN 'pending_transfer_not_pending'
+                    WHEN bad.differs THEN 'pending_transfer_has_different_accounts'
+                    WHEN bad.phase = 'post_pending' AND bad.amount > bad.pending_amount THEN 'exceeds_pending_transfer_amount'
+                    WHEN bad.phase = 'post_pending' THEN 'pending_transfer_expired'
+                    ELSE 'void_amount_must_equal_pending_amount' END;
+                RAISE EXCEPTION 'transfer %: %', bad.id, rule USING ERRCODE = 'check_violation', CONSTRAINT = rule;
+            END IF;
+        END IF;
+        checked := true;
+    END LOOP;
+
     IF updated < cardinality(deltas) THEN
         SELECT a.code INTO bad FROM ledger.accounts a WHERE a.closed AND a.id IN (SELECT account_id FROM unnest(deltas)) LIMIT 1;
         RAISE EXCEPTION 'account %: account_closed', bad.code USING ERRCODE = 'check_violation', CONSTRAINT = 'account_closed';
