@@ -4,7 +4,9 @@ from __future__ import annotations
 
 
 class ReconciliationError(Exception):
-    """Base of everything reconciliation refuses."""
+    """Base of everything reconciliation refuses; ``code`` names the rule for callers."""
+
+    code = "refused"
 
 
 class AmountFormatError(ReconciliationError, ValueError):
@@ -27,3 +29,36 @@ class StatementFormatError(ReconciliationError, ValueError):
         self.reason = reason
         self.element = element
         self.line = line
+
+
+class RunRefused(ReconciliationError):
+    """A run, posting or resolution that would be wrong now."""
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+class RunLocked(RunRefused):
+    """Another session holds the lock of this run (or of the nightly job)."""
+
+    code = "run_locked"
+
+
+class RunInputsChanged(RunRefused):
+    """The day was reconciled from a different settlement file."""
+
+    code = "inputs_changed"
+
+
+class DayClosed(RunRefused):
+    """The business day is closed: nothing posts into it any more."""
+
+    code = "day_closed"
+
+
+class SettlementFormatError(ReconciliationError, ValueError):
+    """A settlement file we cannot read without guessing; names the line."""
+
+    code = "malformed_settlement_file"

@@ -1,0 +1,173 @@
+"""The nightly run for one provider and business day: load, classify, recover, queue
+exceptions, settle, confirm against the bank, remit, total.
+
+Each step commits its effects and its marker in one transaction, so a crash at any point
+loses at most the step in flight, and the next run of the day starts after the last step
+that finished. Every posting has a deterministic id, so even a step replayed after its
+postings committed but before its marker did (the recovery loop) posts nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+import msgspec
+from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
+
+from ledger import store as ledger
+from providers.errors import ProviderError
+from providers.model import PaymentState, PaymentStatus, SettlementLine
+from reconciliation import store
+from reconciliation.digests import file_sha256
+from reconciliation.postings import clearing_account, provider_account_specs, recovery_transfer
+from reconciliation.runs import ProviderSetup, Run, RunStep
+from reconciliation.settlement_csv import read_settlement_csv
+from reconciliation.settling import SETTLING_STEPS
+
+log = logging.getLogger(__name__)
+
+QueryStatus = Callable[[str, str], Awaitable[PaymentStatus]]  # (provider, attempt_ref) -> the provider's answer
+SettlementParser = Callable[[BinaryIO], Iterable[SettlementLine]]
+STATUS_QUERIES_AT_ONCE = 16  # enough to hide a provider's latency without flooding it
+
+
+class RunProgress(Protocol):
+    def step(self, step: RunStep) -> None: ...
+    def lines(self, loaded: int) -> None: ...
+
+
+class SilentProgress:
+    def step(self, step: RunStep) -> None:
+        pass
+
+    def lines(self, loaded: int) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every step of one run needs."""
+
+    conn: AsyncConnection
+    setup: ProviderSetup
+    day: date
+    run: Run
+    clearing_id: int
+    settlement: Path
+    statement: Path | None
+    parse: SettlementParser
+    query_status: QueryStatus
+    progress: RunProgress
+
+
+async def run_reconciliation(
+    conn: AsyncConnection, setup: ProviderSetup, day: date, settlement: Path, *, query_status: QueryStatus,
+    statement: Path | None = None, parse: SettlementParser = read_settlement_csv,
+    progress: RunProgress = SilentProgress(),
+) -> Run:
+    """Reconcile ``setup.provider`` for ``day`` from its settlement file (and the bank's
+    camt.053, when it has come); run it again to resume, or once the statement arrives.
+
+    ``conn`` must be in autocommit mode: the run makes its own transactions. Raises
+    RunLocked when another session is running the same day, DayClosed when the day is
+    closed, RunInputsChanged when the day was reconciled from a different file.
+    """
+    digest = file_sha256(settlement)
+    async with store.run_lock(conn, setup.provider, day):
+        async with conn.transaction():
+            await store.refuse_if_closed(conn, day)
+        for spec in provider_account_specs(setup):
+            await ledger.create_account(conn, spec)
+        clearing = await ledger.get_account(conn, clearing_account(setup.provider))
+        run = await store.start_run(conn, setup, day, digest)
+        for step, perform in STEPS.items():
+            if run.done(step):
+                continue
+            progress.step(step)
+            context = RunContext(conn=conn, setup=setup, day=day, run=run, clearing_id=clearing.id,
+                                 settlement=settlement, statement=statement, parse=parse,
+                                 query_status=query_status, progress=progress)
+            finished = await perform(context)
+            run = await store.get_run(conn, run.id)
+            if not finished:
+                break
+        return run
+
+
+async def load(ctx: RunContext) -> bool:
+    async with ctx.conn.transaction():
+        with ctx.settlement.open("rb") as stream:
+            await store.copy_settlement_lines(ctx.conn, ctx.run.id, ctx.parse(stream), ctx.progress.lines)
+        await store.mark_step_done(ctx.conn, ctx.run.id, RunStep.LOAD)
+    return True
+
+
+async def classify(ctx: RunContext) -> bool:
+    async with ctx.conn.transaction():
+        await store.classify(ctx.conn, ctx.run.id, ctx.clearing_id, ctx.day, ctx.setup.carry_window)
+        await store.mark_step_done(ctx.conn, ctx.run.id, RunStep.CLASSIFY)
+    return True
+
+
+async def recover(ctx: RunContext) -> bool:
+    """Book each payment the ledger lacks that the provider's status query proves paid,
+    for the amount and currency of the line (a lost callback, recovered)."""
+    missing = [row for row in await store.lines_missing_in_ledger(ctx.conn, ctx.run.id)
+               if row[2] == "payment" and row[4] == ctx.setup.currency]
+    gate = asyncio.Semaphore(STATUS_QUERIES_AT_ONCE)
+
+    async def ask(attempt_ref: str) -> PaymentStatus | None:
+        async with gate:
+            try:
+                return await ctx.query_status(ctx.setup.provider, attempt_ref)
+            except ProviderError as problem:  # unproved for now: it becomes an exception
+                log.warning("status query for %s %s failed: %s", ctx.setup.provider, attempt_ref, problem)
+                return None
+
+    answers = await asyncio.gather(*(ask(ref) for _, ref, _, _, _ in missing))
+    for (line_no, ref, _, amount_minor, currency), status in zip(missing, answers):
+        if proves_paid(status, amount_minor, currency):
+            await book_recovered(ctx, line_no, ref, amount_minor, status)
+    async with ctx.conn.transaction():
+        await store.mark_step_done(ctx.conn, ctx.run.id, RunStep.RECOVER)
+    return True
+
+
+def proves_paid(status: PaymentStatus | None, amount_minor: int, currency: str) -> bool:
+    return (status is not None and status.state is PaymentState.SUCCEEDED
+            and status.amount_minor == amount_minor and status.currency == currency)
+
+
+async def book_recovered(ctx: RunContext, line_no: int, ref: str, amount_minor: int, status: PaymentStatus) -> None:
+    transfer = recovery_transfer(ctx.setup, ctx.day, ref, amount_minor, ctx.setup.currency)
+    async with ctx.conn.transaction():
+        await store.refuse_if_closed(ctx.conn, ctx.day)
+        await ledger.post_transfer(ctx.conn, transfer)
+        await store.record_recovery(ctx.conn, ctx.run.id, line_no, ref, transfer.id,
+                                    msgspec.json.encode(status).decode())
+
+
+async def queue_exceptions(ctx: RunContext) -> bool:
+    """Queue what is still unproved; the counts by class are final from here on."""
+    async with ctx.conn.transaction():
+        await store.open_exceptions(ctx.conn, ctx.run.id)
+        counts = await store.count_classes(ctx.conn, ctx.run.id)
+        await store.mark_step_done(ctx.conn, ctx.run.id, RunStep.EXCEPTIONS, counts=Jsonb(counts))
+    return True
+
+
+STEPS: dict[RunStep, Callable[[RunContext], Awaitable[bool]]] = {
+    RunStep.LOAD: load,
+    RunStep.CLASSIFY: classify,
+    RunStep.RECOVER: recover,
+    RunStep.EXCEPTIONS: queue_exceptions,
+    **SETTLING_STEPS,
+}
+assert list(STEPS) == list(RunStep), "every step, in order"

@@ -1,0 +1,149 @@
+"""The exceptions queue: what a run could not prove, for finance staff to resolve.
+
+Each resolution is one transaction: the exception (locked), its postings, and an event in
+the append-only audit trail with who, when and why. What a resolution posts follows from
+where the run left the money (see :mod:`reconciliation.postings`): an unattributed line's
+gross sits in suspense; a ledger entry the provider never settled sits in clearing.
+
+- manual match: an amount mismatch's line is settled against its payment (suspense →
+  clearing); other classes are paired on record only;
+- write-off: a ledger entry the provider never paid is taken out of clearing into
+  suspense; a line already in suspense stays there, on record;
+- refund: on record; the gateway refunds the payer through the provider, which posts its
+  own refund transfer;
+- re-query: asks the provider again; a payment it now proves paid is booked (as the run
+  would have) and its line's gross moves from suspense to clearing; otherwise the
+  exception stays open and the answer is kept in the trail.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import msgspec
+from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
+
+from ledger import store as ledger
+from ledger.model import Transfer
+from providers.errors import ProviderError
+from providers.model import PaymentStatus
+from reconciliation import store
+from reconciliation.engine import QueryStatus, proves_paid
+from reconciliation.errors import RunRefused
+from reconciliation.postings import SUSPENSE, clearing_account, recovery_transfer, transfer_id
+from reconciliation.runs import ProviderSetup, ReconException, Resolution
+
+class ExceptionEvent(msgspec.Struct, frozen=True, kw_only=True):
+    exception_id: int
+    action: str
+    actor: str
+    reason: str
+    details: dict
+    at: datetime
+
+
+SELECT_EXCEPTIONS = """
+SELECT e.id, e.run_id, r.provider, r.business_day, e.match_class, e.attempt_ref, e.line_no, e.evidence, e.status,
+       e.resolution, e.created_at
+  FROM recon.exceptions e JOIN recon.runs r ON r.id = e.run_id
+"""
+
+
+async def list_exceptions(conn: AsyncConnection, day: date, *, provider: str | None = None,
+                          status: str | None = "open") -> list[ReconException]:
+    async with conn.cursor(row_factory=store.struct_rows(ReconException)) as cur:
+        await cur.execute(SELECT_EXCEPTIONS + " WHERE r.business_day = %(day)s"
+                          " AND (%(provider)s::text IS NULL OR r.provider = %(provider)s)"
+                          " AND (%(status)s::text IS NULL OR e.status = %(status)s) ORDER BY e.id",
+                          {"day": day, "provider": provider, "status": status})
+        return await cur.fetchall()
+
+
+async def exception_history(conn: AsyncConnection, exception_id: int) -> list[ExceptionEvent]:
+    async with conn.cursor(row_factory=store.struct_rows(ExceptionEvent)) as cur:
+        await cur.execute("SELECT exception_id, action, actor, reason, details, at FROM recon.exception_events"
+                          " WHERE exception_id = %s ORDER BY id", (exception_id,))
+        return await cur.fetchall()
+
+
+async def resolve_exception(conn: AsyncConnection, exception_id: int, resolution: Resolution, *, actor: str,
+                            reason: str, query_status: QueryStatus | None = None) -> ReconException:
+    """Resolve an open exception (re-query may leave it open); returns it as it now stands."""
+    answer, failure = None, None
+    if resolution is Resolution.RE_QUERY:
+        if query_status is None:
+            raise RunRefused("a re-query needs the provider's status query", code="no_status_query")
+        found = await _get(conn, exception_id)
+        try:
+            answer = await query_status(found.provider, found.attempt_ref)
+        except ProviderError as problem:  # kept in the trail; the exception stays open
+            failure = str(problem)
+    async with conn.transaction():
+        found = await _get(conn, exception_id, lock=True)
+        if found.status != "open":
+            raise RunRefused(f"exception {exception_id} is already {found.status}", code="exception_not_open")
+        await store.refuse_if_closed(conn, found.business_day)
+        setup = await _setup_of_run(conn, found.run_id)
+        transfers, proved = _postings(setup, found, resolution, answer)
+        if transfers:
+            await ledger.post_transfers(conn, transfers, linked=True)
+        details = {"transfers": [t.id for t in transfers]}
+        if answer is not None:
+            details["status"] = msgspec.to_builtins(answer)
+        if failure is not None:
+            details["query_failed"] = failure
+        if proved:
+            await conn.execute("UPDATE recon.exceptions SET status = 'resolved', resolution = %s WHERE id = %s",
+                               (resolution.value, exception_id))
+        await conn.execute("INSERT INTO recon.exception_events (exception_id, action, actor, reason, details)"
+                           " VALUES (%s, %s, %s, %s, %s)",
+                           (exception_id, resolution.value, actor, reason, Jsonb(details)))
+    return await _get(conn, exception_id)
+
+
+def _postings(setup: ProviderSetup, found: ReconException, resolution: Resolution,
+              answer: PaymentStatus | None) -> tuple[list[Transfer], bool]:
+    """The transfers a resolution posts, and whether it resolves the exception."""
+    line, entry = found.evidence.get("line"), found.evidence.get("ledger")
+    in_currency = line is not None and line["currency"] == setup.currency
+    match resolution:
+        case Resolution.MANUAL_MATCH if found.match_class == "amount_mismatch" and in_currency:
+            return [_move(setup, found, "matched", SUSPENSE, clearing_account(setup.provider), line)], True
+        case Resolution.WRITE_OFF if found.match_class == "missing_at_provider":
+            return [_move(setup, found, "written_off", SUSPENSE, clearing_account(setup.provider), entry)], True
+        case Resolution.RE_QUERY:
+            if not (found.match_class == "missing_in_ledger" and in_currency and line["kind"] == "payment"
+                    and proves_paid(answer, line["amount_minor"], line["currency"])):
+                return [], False
+            booked = recovery_transfer(setup, found.business_day, found.attempt_ref, line["amount_minor"],
+                                       line["currency"])
+            return [booked, _move(setup, found, "recovered", SUSPENSE, clearing_account(setup.provider), line)], True
+    return [], True
+
+
+def _move(setup: ProviderSetup, found: ReconException, purpose: str, debit: str, credit: str, facts: dict) -> Transfer:
+    """``facts``' gross from credit to debit (the other way for a refund)."""
+    if facts["kind"] == "refund":
+        debit, credit = credit, debit
+    return Transfer(id=transfer_id(setup.provider, found.business_day, f"exception:{found.id}:{purpose}"),
+                    debit_account=debit, credit_account=credit, amount_minor=facts["amount_minor"],
+                    currency=facts["currency"], kind="reconciliation_adjustment",
+                    metadata={"exception_id": found.id, "attempt_ref": found.attempt_ref})
+
+
+async def _get(conn: AsyncConnection, exception_id: int, *, lock: bool = False) -> ReconException:
+    async with conn.cursor(row_factory=store.struct_rows(ReconException)) as cur:
+        await cur.execute(SELECT_EXCEPTIONS + " WHERE e.id = %s" + (" FOR UPDATE OF e" if lock else ""),
+                          (exception_id,))
+        found = await cur.fetchone()
+    if found is None:
+        raise RunRefused(f"no exception {exception_id}", code="exception_not_found")
+    return found
+
+
+async def _setup_of_run(conn: AsyncConnection, run_id: int) -> ProviderSetup:
+    provider, bank, currency = await (await conn.execute(
+        "SELECT provider, bank, currency FROM recon.runs WHERE id = %s", (run_id,))).fetchone()
+    return ProviderSetup(provider=provider, bank=bank, currency=currency)
+

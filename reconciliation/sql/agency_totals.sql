@@ -1,0 +1,27 @@
+-- Per agency: what the ledger booked for it through this provider on the business day
+-- (paid), and what the run's matched lines booked for it, whatever their day (settled);
+-- refunds negative. An agency is the <A> of the agency:<A>:payable account a transfer
+-- touches; recovered payments wait in suspense, so they count for no agency yet.
+INSERT INTO recon.agency_totals (run_id, agency, paid_minor, settled_minor)
+WITH agency_accounts AS (
+    SELECT id, substring(code FROM '^agency:(.+):payable$') AS agency
+      FROM ledger.accounts WHERE code LIKE 'agency:%%:payable'
+), matched AS (
+    SELECT attempt_ref FROM recon.matches
+     WHERE run_id = %(run_id)s AND match_class = 'matched' AND line_no IS NOT NULL
+), legs AS (
+    SELECT a.agency, CASE t.kind WHEN 'payment' THEN t.amount ELSE -t.amount END AS amount_minor,
+           t.created_at >= %(day_starts)s AND t.created_at < %(day_ends)s AS paid_today,
+           m.attempt_ref IS NOT NULL AS settled
+      FROM ledger.transfers t
+      JOIN agency_accounts a ON a.id = CASE t.kind WHEN 'payment' THEN t.credit_account_id ELSE t.debit_account_id END
+      LEFT JOIN matched m ON m.attempt_ref = t.external_ref
+     WHERE t.external_ref IS NOT NULL
+       AND ((t.kind = 'payment' AND t.phase = 'posted' AND t.debit_account_id = %(clearing_id)s)
+         OR (t.kind = 'refund' AND t.phase = 'post_pending' AND t.credit_account_id = %(clearing_id)s))
+       AND ((t.created_at >= %(day_starts)s AND t.created_at < %(day_ends)s) OR m.attempt_ref IS NOT NULL)
+)
+SELECT %(run_id)s, agency, coalesce(sum(amount_minor) FILTER (WHERE paid_today), 0),
+       coalesce(sum(amount_minor) FILTER (WHERE settled), 0)
+  FROM legs
+ GROUP BY agency

@@ -1,0 +1,99 @@
+"""The ledger side of the golden days, booked the way the gateway books payments, and a
+fake provider that answers status queries.
+
+Payments are inserted straight into ledger.transfers (through the ledger's trigger, which
+keeps every balance rule) because only an INSERT can give them a ``created_at`` on the
+golden business day; refunds go through the ledger's API, as the gateway posts them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from ledger import store as ledger
+from ledger.model import AccountSpec, NormalSide, PostPending, Transfer
+from providers.model import PaymentState, PaymentStatus
+from reconciliation.matching import BUSINESS_TIME_ZONE
+from reconciliation.postings import payable_account, provider_account_specs
+from reconciliation.runs import ProviderSetup
+
+DATA = Path(__file__).parent.parent / "data" / "reconciliation"
+DAY = date(2026, 11, 21)
+SETUP = ProviderSetup(provider="vnpay", bank="vcb")
+AGENCIES = ("MOJ", "MOH")
+
+
+def at(hour: int, minute: int = 0, day: date = DAY) -> datetime:
+    return datetime.combine(day, time(hour, minute), BUSINESS_TIME_ZONE)
+
+
+async def open_books(conn, setup: ProviderSetup = SETUP, agencies=AGENCIES) -> None:
+    for spec in provider_account_specs(setup):
+        await ledger.create_account(conn, spec)
+    for agency in agencies:
+        await ledger.create_account(conn, AccountSpec(code=payable_account(agency), currency=setup.currency,
+                                                      normal_side=NormalSide.CREDIT,
+                                                      debits_must_not_exceed_credits=True))
+
+
+BOOK_PAYMENTS = """
+INSERT INTO ledger.transfers (id, phase, debit_account_id, credit_account_id, amount, currency, kind, external_ref,
+                              created_at)
+SELECT 'pay:' || %(provider)s || ':' || b.ref || ':' || b.agency, 'posted', c.id, a.id, b.amount, 'VND', 'payment', b.ref, b.at
+  FROM unnest(%(refs)s::text[], %(agencies)s::text[], %(amounts)s::bigint[], %(ats)s::timestamptz[])
+       AS b (ref, agency, amount, at)
+  JOIN ledger.accounts c ON c.code = 'provider:' || %(provider)s || ':clearing'
+  JOIN ledger.accounts a ON a.code = 'agency:' || b.agency || ':payable'
+"""
+
+
+async def book_payments(conn, legs: list[tuple[str, str, int, datetime]], provider: str = "vnpay") -> None:
+    """Each (attempt_ref, agency, amount_minor, booked_at) as a payment transfer; a split
+    payment is several legs with one reference."""
+    if legs:
+        refs, agencies, amounts, ats = map(list, zip(*legs))
+        await conn.execute(BOOK_PAYMENTS, {"refs": refs, "agencies": agencies, "amounts": amounts, "ats": ats,
+                                           "provider": provider})
+
+
+async def book_refund(conn, refund_ref: str, agency: str, amount_minor: int, provider: str = "vnpay") -> None:
+    await ledger.post_transfer(conn, Transfer(
+        id=f"refund:{refund_ref}", debit_account=payable_account(agency), credit_account=f"provider:{provider}:clearing",
+        amount_minor=amount_minor, currency="VND", kind="refund", pending=True, external_ref=refund_ref))
+    await ledger.post_transfer(conn, PostPending(id=f"refund:{refund_ref}:posted", pending_id=f"refund:{refund_ref}",
+                                                 external_ref=refund_ref))
+
+
+async def book_clean_day(conn) -> None:
+    await open_books(conn)
+    await book_payments(conn, [("PA-001", "MOJ", 200_000, at(9)), ("PA-002", "MOJ", 150_000, at(10)),
+                               ("PA-002", "MOH", 50_000, at(10))])
+    await book_refund(conn, "RF-001", "MOJ", 30_000)
+
+
+async def book_every_class_day(conn) -> None:
+    await open_books(conn)
+    await book_payments(conn, [
+        ("PA-101", "MOJ", 200_000, at(9)), ("PA-102", "MOJ", 150_000, at(10)), ("PA-102", "MOH", 50_000, at(10)),
+        ("PA-103", "MOH", 120_000, at(11)), ("PA-104", "MOJ", 80_000, at(12)), ("PA-107", "MOH", 60_000, at(14)),
+        ("PA-108", "MOJ", 90_000, at(23, 50)), ("PA-109", "MOJ", 100_000, at(15)),
+        ("PA-110", "MOH", 100_000, at(23, 45, DAY - timedelta(days=1))),
+    ])
+    await book_refund(conn, "RF-101", "MOJ", 30_000)
+
+
+class FakeProvider:
+    """Answers status queries as a provider would: paid for what it was told was paid,
+    never heard of anything else. Counts the questions."""
+
+    def __init__(self, paid: dict[str, int] | None = None) -> None:
+        self.paid = paid or {}
+        self.asked: list[str] = []
+
+    async def query_status(self, provider: str, attempt_ref: str) -> PaymentStatus:
+        self.asked.append(attempt_ref)
+        if attempt_ref in self.paid:
+            return PaymentStatus(attempt_ref=attempt_ref, state=PaymentState.SUCCEEDED, provider_ref=f"P{attempt_ref}",
+                                 amount_minor=self.paid[attempt_ref], currency="VND", paid_at=at(12, 30))
+        return PaymentStatus(attempt_ref=attempt_ref, state=PaymentState.UNKNOWN)
