@@ -40,3 +40,14 @@ class IdempotencyInFlight(GatewayError):
     """Another request with this Idempotency-Key is still running."""
 
     code = "idempotency_key_in_use"
+
+
+class CardError(GatewayError):
+    """The provider refused the payment (Stripe's ``card_error``, HTTP 402). Raised after the
+    refusal was recorded on the PaymentIntent, whose API view rides along as Stripe's does."""
+
+    def __init__(self, message: str, *, code: str, decline_code: str | None = None,
+                 payment_intent: dict | None = None) -> None:
+        super().__init__(message, code=code)
+        self.decline_code = decline_code
+        self.payment_intent = payment_intent

@@ -4,6 +4,7 @@ give every failure, ours or the framework's, Stripe's error shape."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import msgspec
 from litestar import Request, Response
@@ -11,6 +12,7 @@ from litestar.exceptions import HTTPException
 
 from gateway.errors import (
     AuthenticationFailed,
+    CardError,
     GatewayError,
     IdempotencyInFlight,
     IdempotencyMismatch,
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 # error class → (HTTP status, Stripe's error type)
 ERROR_RESPONSES: dict[type[GatewayError], tuple[int, str]] = {
     AuthenticationFailed: (401, "invalid_request_error"),
+    CardError: (402, "card_error"),
     InvalidParameter: (400, "invalid_request_error"),
     UnexpectedState: (400, "invalid_request_error"),
     ResourceMissing: (404, "invalid_request_error"),
@@ -37,6 +40,8 @@ class ErrorDetail(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     message: str
     code: str | None = None
     param: str | None = None
+    decline_code: str | None = None
+    payment_intent: dict[str, Any] | None = None
 
 
 class ErrorBody(msgspec.Struct, frozen=True):
@@ -49,7 +54,10 @@ def error_response(status: int, detail: ErrorDetail) -> Response:
 
 def describe(exc: GatewayError) -> tuple[int, ErrorDetail]:
     status, error_type = ERROR_RESPONSES[type(exc)]
-    return status, ErrorDetail(type=error_type, message=exc.message, code=exc.code, param=exc.param)
+    detail = ErrorDetail(type=error_type, message=exc.message, code=exc.code, param=exc.param)
+    if isinstance(exc, CardError):
+        detail = msgspec.structs.replace(detail, decline_code=exc.decline_code, payment_intent=exc.payment_intent)
+    return status, detail
 
 
 def gateway_error(_: Request, exc: GatewayError) -> Response:

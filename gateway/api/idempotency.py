@@ -24,7 +24,9 @@ from gateway.keys.model import ApiKey
 
 MAX_KEY_LENGTH = 255
 
-Operation = Callable[[AsyncConnection, Origin], Awaitable[msgspec.Struct]]
+# An operation that must commit a change and still refuse the request (a declined card
+# leaves its last_payment_error on the PaymentIntent) returns the error instead of raising it.
+Operation = Callable[[AsyncConnection, Origin], Awaitable[msgspec.Struct | GatewayError]]
 
 
 async def respond_once(
@@ -36,7 +38,8 @@ async def respond_once(
                     api_version=request.headers.get("stripe-version"))
     if key is None:
         async with conn.transaction():
-            return json_response(msgspec.json.encode(await operation(conn, origin)))
+            response = _as_response(await operation(conn, origin))
+        return json_response(response.body, response.status)
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise InvalidParameter(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.", param="Idempotency-Key")
     fingerprint = request_fingerprint(request.method, request.url.path, params)
@@ -48,15 +51,21 @@ async def respond_once(
         try:
             # A savepoint: a refused operation leaves nothing behind but its stored answer.
             async with conn.transaction():
-                response = StoredResponse(status=200, body=msgspec.json.encode(await operation(conn, origin)))
+                response = _as_response(await operation(conn, origin))
         except GatewayError as exc:
-            status, detail = describe(exc)
-            response = StoredResponse(status=status, body=msgspec.json.encode(ErrorBody(detail)))
+            response = _as_response(exc)
         # Any other exception rolls the transaction back and leaves the key without a
         # response: nothing was done, so a retry with the same parameters runs afresh,
         # rather than replaying an internal error for a day.
         await save_response(conn, caller.id, key, response)
     return json_response(response.body, response.status)
+
+
+def _as_response(outcome: msgspec.Struct | GatewayError) -> StoredResponse:
+    if isinstance(outcome, GatewayError):
+        status, detail = describe(outcome)
+        return StoredResponse(status=status, body=msgspec.json.encode(ErrorBody(detail)))
+    return StoredResponse(status=200, body=msgspec.json.encode(outcome))
 
 
 def request_fingerprint(method: str, path: str, params: dict[str, Any]) -> bytes:
