@@ -16,9 +16,11 @@ from gateway.api.dependencies import authenticate, provide_connection
 from gateway.api.errors import EXCEPTION_HANDLERS
 from gateway.api.request_id import add_request_id
 from gateway.background import background_jobs
+from gateway.checkout.routes import checkout_router
 from gateway.database import open_pool
 from gateway.migrations import discover_migrations
 from gateway.settings import Settings, load_settings
+from gateway.web.app_parts import web_parts
 
 
 def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> Litestar:
@@ -38,15 +40,17 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> L
             async with background_jobs(opened, settings):
                 yield
 
+    web = web_parts(settings)
     return Litestar(
         route_handlers=[health.healthz, health.readyz, *payment_intents.HANDLERS, *events.HANDLERS,
                         *catalogue.HANDLERS, *dossiers.HANDLERS,
-                        *webhook_endpoints.HANDLERS],
+                        *webhook_endpoints.HANDLERS, *web.route_handlers, checkout_router()],
         lifespan=[lifespan],
-        state=State({"migrations": discover_migrations()}),
+        state=State({"migrations": discover_migrations(), **web.state}),
+        template_config=web.template_config,
         dependencies={"conn": Provide(provide_connection), "caller": Provide(authenticate)},
         exception_handlers=EXCEPTION_HANDLERS,
-        before_send=[add_request_id],
+        before_send=[add_request_id, *web.before_send],
         openapi_config=OpenAPIConfig(title="publicpay", version="1", path="/schema"),
     )
 

@@ -34,6 +34,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # How often each server process voids pending ledger transfers past their timeout.
     ledger_expiry_poll_ms: Annotated[int, Meta(ge=10, le=3_600_000)] = 5_000
 
+    # The hosted pages (gateway/web): the key that signs CSRF tokens, the browser's list of
+    # its payments and receipts' verification codes (unset: a random key kept in
+    # $PUBLICPAY_HOME/web_secret, shared by the processes of one machine); how many
+    # look-ups by plate, decision, customer or social-insurance number one client address
+    # may make per minute and process; the providers' origins (space-separated) that a
+    # form's redirect may reach in live mode, added to the CSP's form-action.
+    web_secret: str | None = None
+    lookup_limit_per_minute: Annotated[int, Meta(ge=1, le=10_000)] = 10
+    web_form_action_origins: Annotated[str, Meta(pattern=r"^[a-z0-9 :/.\-]*$")] = ""
+
     @property
     def home_path(self) -> Path:
         return Path(self.home)

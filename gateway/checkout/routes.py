@@ -1,0 +1,14 @@
+"""The checkout's router: its pages, CSRF on every form, errors as pages."""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from gateway.checkout import start
+from gateway.web.csrf import check_csrf
+from gateway.web.error_pages import HTML_EXCEPTION_HANDLERS
+
+
+def checkout_router() -> Router:
+    return Router(path="/", route_handlers=[*start.HANDLERS], guards=[check_csrf],
+                  exception_handlers=HTML_EXCEPTION_HANDLERS, include_in_schema=False)
