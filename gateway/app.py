@@ -5,20 +5,25 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+import httpx
 from litestar import Litestar
+from litestar.handlers import asgi
+from litestar.types import Receive, Scope, Send
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from psycopg_pool import AsyncConnectionPool
 
-from gateway.api import catalogue, dossiers, events, health, payment_intents, webhook_endpoints
-from gateway.api.dependencies import authenticate, provide_connection
+from gateway.api import callbacks, catalogue, dossiers, events, health, payment_intents, refunds, webhook_endpoints
+from gateway.api.dependencies import authenticator, provide_connection
 from gateway.api.errors import EXCEPTION_HANDLERS
 from gateway.api.request_id import add_request_id
 from gateway.background import background_jobs
 from gateway.checkout.routes import checkout_router
 from gateway.database import open_pool
 from gateway.migrations import discover_migrations
+from gateway.provider_setup import open_providers
+from gateway.sandbox_server import sandbox_proxy
 from gateway.settings import Settings, load_settings
 from gateway.web.app_parts import web_parts
 
@@ -29,30 +34,58 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> L
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        if pool is not None:
-            app.state.pool = pool
-            yield
-            return
-        if not settings.database_url:
-            raise RuntimeError("PUBLICPAY_DATABASE_URL is not set; `publicpay serve` sets it for its workers")
-        async with open_pool(settings.database_url, settings) as opened:
-            app.state.pool = opened
-            async with background_jobs(opened, settings):
+        async with open_providers(settings) as providers, _sandbox_client(settings) as sandbox:
+            app.state.providers = providers
+            app.state.sandbox_client = sandbox
+            if pool is not None:
+                app.state.pool = pool
                 yield
+                return
+            if not settings.database_url:
+                raise RuntimeError("PUBLICPAY_DATABASE_URL is not set; `publicpay serve` sets it for its workers")
+            async with open_pool(settings.database_url, settings) as opened:
+                app.state.pool = opened
+                async with background_jobs(opened, providers, settings):
+                    yield
 
     web = web_parts(settings)
     return Litestar(
         route_handlers=[health.healthz, health.readyz, *payment_intents.HANDLERS, *events.HANDLERS,
                         *catalogue.HANDLERS, *dossiers.HANDLERS,
-                        *webhook_endpoints.HANDLERS, *web.route_handlers, checkout_router()],
+                        *webhook_endpoints.HANDLERS, *refunds.HANDLERS, *callbacks.HANDLERS,
+                        *_sandbox_mount(settings), *web.route_handlers, checkout_router()],
         lifespan=[lifespan],
         state=State({"migrations": discover_migrations(), **web.state}),
         template_config=web.template_config,
-        dependencies={"conn": Provide(provide_connection), "caller": Provide(authenticate)},
+        dependencies={"conn": Provide(provide_connection), "caller": Provide(authenticator(settings.api_key_cache_ttl_ms))},
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_request_id, *web.before_send],
         openapi_config=OpenAPIConfig(title="publicpay", version="1", path="/schema"),
     )
+
+
+SANDBOX_PROXY_TIMEOUT_S = 300.0
+
+
+def _sandbox_mount(settings: Settings) -> list:
+    """In sandbox mode, ``/sandbox/<code>/…`` reaches the sandboxes' own process."""
+    if settings.sandbox_url is None:
+        return []
+
+    async def forward(scope: Scope, receive: Receive, send: Send) -> None:
+        await sandbox_proxy(settings.sandbox_url, scope["app"].state.sandbox_client)(scope, receive, send)
+
+    return [asgi("/sandbox", is_mount=True, copy_scope=True)(forward)]
+
+
+@contextlib.asynccontextmanager
+async def _sandbox_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient | None]:
+    if settings.sandbox_url is None:
+        yield None
+        return
+    # Long enough for a sandbox told to hang (the "timeout" outcome) to answer in the end.
+    async with httpx.AsyncClient(timeout=SANDBOX_PROXY_TIMEOUT_S) as client:
+        yield client
 
 
 def app_from_environment() -> Litestar:

@@ -1,16 +1,21 @@
-"""Work each server process does beside answering requests: delivering webhooks, and voiding
-pending ledger transfers whose timeout has passed. Both are safe to run in every process at
-once (SKIP LOCKED claims; a pending transfer is resolved at most once)."""
+"""Work each server process does beside answering requests: delivering webhooks, voiding
+pending ledger transfers whose timeout has passed, querying providers about quiet attempts
+and following refunds. All are safe to run in every process at once (SKIP LOCKED claims; a
+pending transfer is resolved at most once; an attempt is settled once)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from functools import partial
 
 from psycopg_pool import AsyncConnectionPool
 
+from gateway.payments.jobs import follow_refunds, query_quiet_attempts
+from gateway.provider_setup import Providers
 from gateway.settings import Settings
 from gateway.webhooks.delivery import run_delivery_worker
 from ledger.store import expire_pending_transfers
@@ -18,26 +23,37 @@ from ledger.store import expire_pending_transfers
 log = logging.getLogger(__name__)
 
 
-async def run_pending_expiry(pool: AsyncConnectionPool, interval_s: float, stop: asyncio.Event) -> None:
-    """Every ``interval_s``, void the pending transfers that have timed out."""
+async def run_every(interval_s: float, job: Callable[[], Awaitable[int]], what: str, stop: asyncio.Event) -> None:
+    """Every ``interval_s``, run ``job``, which returns how many things it did."""
     while not stop.is_set():
         try:
-            async with pool.connection() as conn:
-                expired = await expire_pending_transfers(conn)
-            if expired:
-                log.info("voided %d timed-out pending transfer(s)", len(expired))
+            done = await job()
+            if done:
+                log.info("%s: %d", what, done)
         except Exception:  # a failed round must not end the loop; the next one retries
-            log.exception("expiring pending transfers failed")
+            log.exception("%s failed", what)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), interval_s)
 
 
+async def expire_pending(pool: AsyncConnectionPool) -> int:
+    async with pool.connection() as conn:
+        return len(await expire_pending_transfers(conn))
+
+
 @contextlib.asynccontextmanager
-async def background_jobs(pool: AsyncConnectionPool, settings: Settings) -> AsyncIterator[None]:
+async def background_jobs(pool: AsyncConnectionPool, providers: Providers, settings: Settings) -> AsyncIterator[None]:
     """The jobs run while the block runs, and stop with it."""
     stop = asyncio.Event()
+    quiet = timedelta(milliseconds=settings.attempt_query_after_ms)
+    poll_s = settings.status_poll_ms / 1000
     jobs = [asyncio.create_task(run_delivery_worker(pool, settings, stop)),
-            asyncio.create_task(run_pending_expiry(pool, settings.ledger_expiry_poll_ms / 1000, stop))]
+            asyncio.create_task(run_every(settings.ledger_expiry_poll_ms / 1000, partial(expire_pending, pool),
+                                          "voided timed-out pending transfers", stop)),
+            asyncio.create_task(run_every(poll_s, partial(query_quiet_attempts, pool, providers, quiet),
+                                          "settled quiet attempts by status query", stop)),
+            asyncio.create_task(run_every(poll_s, partial(follow_refunds, pool, providers, quiet),
+                                          "resolved refunds", stop))]
     try:
         yield
     finally:

@@ -51,3 +51,9 @@ class CardError(GatewayError):
         super().__init__(message, code=code)
         self.decline_code = decline_code
         self.payment_intent = payment_intent
+
+
+class ProviderUnavailableError(GatewayError):
+    """The provider did not answer; the attempt's outcome is unknown until it is queried."""
+
+    code = "provider_unavailable"

@@ -33,6 +33,25 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     webhook_poll_ms: Annotated[int, Meta(ge=10, le=60_000)] = 1_000
     # How often each server process voids pending ledger transfers past their timeout.
     ledger_expiry_poll_ms: Annotated[int, Meta(ge=10, le=3_600_000)] = 5_000
+    # How long a server process trusts an API key it found active without looking again: a
+    # revoked key stops working within this time. 0 looks the key up on every request.
+    api_key_cache_ttl_ms: Annotated[int, Meta(ge=0, le=60_000)] = 5_000
+    # Where citizens' browsers and providers reach us (return and callback URLs are built
+    # on it); `publicpay serve` sets it from --host and --port when it is not given.
+    public_url: Annotated[str, Meta(pattern="^https?://[^/]+$")] = "http://127.0.0.1:8000"
+    # Provider credentials and endpoints: a JSON file {"vnpay": {...}, "momo": {...}, ...}
+    # with the fields of each provider's config (providers/<code>/config.py). In sandbox
+    # mode the sandboxes' endpoints under public_url/sandbox/<code> are the defaults.
+    providers_file: str | None = None
+    # The sandboxes' own server, which `publicpay serve` starts in sandbox mode (internal).
+    sandbox_url: str | None = None
+    # An attempt no provider has called back about after this long is queried; every
+    # process looks for such attempts, and for refunds to send or follow, this often.
+    attempt_query_after_ms: Annotated[int, Meta(ge=100, le=86_400_000)] = 15 * 60 * 1000
+    status_poll_ms: Annotated[int, Meta(ge=10, le=3_600_000)] = 10_000
+    # The sandboxes' delays (a late callback, retries after a failed one, a hung request)
+    # are real ones times this: tests and demos shrink them.
+    sandbox_time_scale: Annotated[float, Meta(gt=0, le=1)] = 1.0
 
     # The hosted pages (gateway/web): the key that signs CSRF tokens, the browser's list of
     # its payments and receipts' verification codes (unset: a random key kept in

@@ -3,6 +3,8 @@ caller can post transfers in the same transaction as its own rows."""
 
 from __future__ import annotations
 
+import contextlib
+
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
@@ -10,7 +12,7 @@ from importlib import resources
 
 import msgspec
 import psycopg
-from psycopg import AsyncConnection, errors
+from psycopg import AsyncConnection, errors, pq
 from psycopg.rows import class_row
 
 from ledger.errors import AccountError, LinkedBatchRejected, TransferRejected
@@ -124,7 +126,11 @@ async def post_transfers(
         raise LinkedBatchRejected(index, TransferResult(id=requests[index].id, code=broken[index]))
     valid = [request for i, request in enumerate(requests) if i not in broken]
     try:
-        outcome = await _insert_and_compare(conn, valid, linked=linked)
+        # Inside the caller's transaction, a savepoint: a refused batch must leave it usable
+        # for the explanation below (and for the caller). Outside one, the statement is atomic.
+        in_transaction = conn.info.transaction_status != pq.TransactionStatus.IDLE
+        async with conn.transaction() if in_transaction else contextlib.nullcontext():
+            outcome = await _insert_and_compare(conn, valid, linked=linked)
     except (errors.IntegrityError, errors.NumericValueOutOfRange, _LinkedConflict):
         # Something in the batch was refused by the database: find out which, one by one.
         outcome = await _explain_one_by_one(conn, valid, linked=linked)

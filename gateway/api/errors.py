@@ -13,6 +13,7 @@ from litestar.exceptions import HTTPException
 from gateway.errors import (
     AuthenticationFailed,
     CardError,
+    ProviderUnavailableError,
     GatewayError,
     IdempotencyInFlight,
     IdempotencyMismatch,
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 ERROR_RESPONSES: dict[type[GatewayError], tuple[int, str]] = {
     AuthenticationFailed: (401, "invalid_request_error"),
     CardError: (402, "card_error"),
+    ProviderUnavailableError: (503, "api_error"),
     InvalidParameter: (400, "invalid_request_error"),
     UnexpectedState: (400, "invalid_request_error"),
     ResourceMissing: (404, "invalid_request_error"),

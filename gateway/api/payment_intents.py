@@ -12,8 +12,15 @@ from gateway.api.params import NoParams, body_params, convert_params, query_para
 from gateway.api.responses import list_response, object_response
 from gateway.events.store import Origin
 from gateway.listing import ListParams
-from gateway.payments import operations, store
-from gateway.payments.model import PaymentIntentCancel, PaymentIntentCreate, PaymentIntentUpdate, as_resource
+from gateway.errors import GatewayError
+from gateway.payments import confirming, operations, store
+from gateway.payments.model import (
+    PaymentIntentCancel,
+    PaymentIntentConfirm,
+    PaymentIntentCreate,
+    PaymentIntentUpdate,
+    as_resource,
+)
 
 PATH = "/v1/payment_intents"
 
@@ -63,6 +70,22 @@ async def cancel_payment_intent(
     return await respond_once(conn, request, caller, raw, cancel)
 
 
+@post(PATH + "/{intent_id:str}/confirm", summary="Confirm a PaymentIntent at a provider")
+async def confirm_payment_intent(
+    request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
+) -> Response:
+    raw = await body_params(request)
+    params = convert_params(raw, PaymentIntentConfirm)
+    state = request.app.state
+
+    async def confirm(tx: AsyncConnection, origin: Origin):
+        outcome = await confirming.confirm_payment_intent(state.pool, state.providers, tx, caller.scope, intent_id,
+                                                          params, origin)
+        return outcome if isinstance(outcome, GatewayError) else as_resource(outcome)
+
+    return await respond_once(conn, request, caller, raw, confirm)
+
+
 @get(PATH, summary="List PaymentIntents, newest first")
 async def list_payment_intents(request: Request, conn: Connection, caller: Caller) -> Response:
     params = convert_params(query_params(request), ListParams)
@@ -70,4 +93,4 @@ async def list_payment_intents(request: Request, conn: Connection, caller: Calle
 
 
 HANDLERS = [create_payment_intent, retrieve_payment_intent, update_payment_intent, cancel_payment_intent,
-            list_payment_intents]
+            confirm_payment_intent, list_payment_intents]

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
 
 import psycopg
 import typer
@@ -25,24 +30,57 @@ def serve(
     with migrated_database(settings, quiet=False) as url:
         asyncio.run(_prepare(url, settings))
         # Workers are separate processes that read their settings from the environment:
-        # this is how they find the one database (and embedded server) this process holds.
+        # this is how they find the one database (and embedded server) this process holds,
+        # the address they are reached at, and the sandboxes' process.
         os.environ["PUBLICPAY_DATABASE_URL"] = url
+        if "PUBLICPAY_PUBLIC_URL" not in os.environ:
+            os.environ["PUBLICPAY_PUBLIC_URL"] = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
         # uvicorn shuts down gracefully on SIGTERM, then raises the signal again; by default
         # that kills the process before the embedded PostgreSQL is stopped. Exiting through
         # the `with` blocks instead stops it.
         signal.signal(signal.SIGTERM, _exit_normally)
-        console.print(f"publicpay listening on http://{host}:{port} ({workers} worker(s))")
-        uvicorn.run(
-            "gateway.app:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=settings.log_level.lower(),
-            # A line per request costs a worker about a tenth of its time; requests are
-            # traced by their Request-Id and events instead.
-            access_log=False,
-        )
+        with _sandboxes(settings):
+            console.print(f"publicpay listening on http://{host}:{port} ({workers} worker(s))")
+            _serve(host, port, workers, settings)
+
+
+def _serve(host: str, port: int, workers: int, settings: Settings) -> None:
+    uvicorn.run(
+        "gateway.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        # A line per request costs a worker about a tenth of its time; requests are
+        # traced by their Request-Id and events instead.
+        access_log=False,
+    )
+
+
+@contextlib.contextmanager
+def _sandboxes(settings: Settings) -> Iterator[None]:
+    """In sandbox mode, the providers' sandboxes in one process of their own (they keep
+    their state in memory), which the workers reach at PUBLICPAY_SANDBOX_URL."""
+    if settings.mode != "sandbox":
+        yield
+        return
+    port = _free_port()
+    os.environ["PUBLICPAY_SANDBOX_URL"] = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "gateway.sandbox_server:sandboxes_from_environment", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"])
+    try:
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 async def _prepare(url: str, settings: Settings) -> None:

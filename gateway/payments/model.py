@@ -62,6 +62,47 @@ class PaymentIntent(msgspec.Struct, frozen=True, kw_only=True):
     # them (catalogue.model.Quote as stored JSON), which fixes who receives the money.
     service_inputs: dict[str, str] = {}
     quote: dict[str, Any] | None = None
+    # Set by confirmation: what the payer chose, what they must do next (Stripe's
+    # next_action), why the last attempt failed, and the attempt that is current.
+    payment_method: str | None = None
+    next_action: dict[str, Any] | None = None
+    last_payment_error: dict[str, Any] | None = None
+    latest_attempt_ref: str | None = None
+
+
+class AttemptStatus(enum.StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class AttemptFlag(enum.StrEnum):
+    """Why finance staff must look at an attempt."""
+
+    AMOUNT_MISMATCH = "amount_mismatch"
+    SECOND_SUCCESS = "second_success"  # another attempt had already paid the intent
+    SUCCEEDED_AFTER_CANCEL = "succeeded_after_cancel"
+
+
+class Attempt(msgspec.Struct, frozen=True, kw_only=True):
+    """One row of gateway.payment_attempts: one try at one provider to pay an intent."""
+
+    attempt_ref: str
+    agency_code: str
+    intent_id: str
+    livemode: bool
+    provider: str
+    status: AttemptStatus
+    amount_minor: int
+    currency: str
+    payment_method: str | None
+    return_url: str | None
+    provider_ref: str | None
+    failure_code: str | None
+    flag: AttemptFlag | None
+    created_at: datetime
+    resolved_at: datetime | None
+    idempotency_key: str | None
 
 
 # ---------------------------------------------------------------- requests
@@ -101,6 +142,22 @@ class PaymentIntentUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unkn
     payer: ShortText | None | UnsetType = UNSET
 
 
+class PaymentMethodData(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    type: Annotated[str, Meta(pattern="^[a-z_]{1,40}$")]
+
+
+class PaymentIntentConfirm(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Stripe's confirm: a card PaymentMethod (``pm_card_visa`` in test mode) or a provider's
+    payment method type (``payment_method_data[type]=vnpay``); ``return_url`` is where the
+    payer's browser comes back after a redirect."""
+
+    payment_method: Annotated[str, Meta(pattern="^pm_[A-Za-z0-9_]{1,100}$")] | None = None
+    payment_method_data: PaymentMethodData | None = None
+    payment_method_types: PaymentMethodTypes | None = None
+    return_url: Annotated[str, Meta(pattern="^https?://", max_length=2000)] | None = None
+    receipt_email: ShortText | None = None
+
+
 class PaymentIntentCancel(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     cancellation_reason: CancellationReason | None = None
 
@@ -131,14 +188,14 @@ class PaymentIntentResource(msgspec.Struct, frozen=True, kw_only=True):
     customer_account: None = None
     description: str | None
     excluded_payment_method_types: None = None
-    last_payment_error: dict[str, Any] | None = None
+    last_payment_error: dict[str, Any] | None
     latest_charge: None = None
     livemode: bool
     managed_payments: None = None
     metadata: dict[str, str]
-    next_action: dict[str, Any] | None = None
+    next_action: dict[str, Any] | None
     on_behalf_of: None = None
-    payment_method: None = None
+    payment_method: str | None
     payment_method_configuration_details: None = None
     payment_method_options: dict[str, Any] = {}
     payment_method_types: list[str]
@@ -158,6 +215,7 @@ class PaymentIntentResource(msgspec.Struct, frozen=True, kw_only=True):
     service_inputs: dict[str, str]
     reference: str | None
     payer: str | None
+    latest_attempt: str | None  # the attempt_ref the provider knows this payment by
 
 
 def as_resource(intent: PaymentIntent) -> PaymentIntentResource:
@@ -180,4 +238,8 @@ def as_resource(intent: PaymentIntent) -> PaymentIntentResource:
         service_inputs=intent.service_inputs,
         reference=intent.reference,
         payer=intent.payer,
+        payment_method=intent.payment_method,
+        next_action=intent.next_action,
+        last_payment_error=intent.last_payment_error,
+        latest_attempt=intent.latest_attempt_ref,
     )

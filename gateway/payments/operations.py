@@ -31,7 +31,7 @@ async def create_payment_intent(
     now = datetime.now(UTC)
     intent = await quote_for(conn, create_intent(params, agency_code=scope.agency_code, livemode=scope.livemode, now=now))
     await store.insert_intent(conn, intent)
-    await _announce(conn, scope, "payment_intent.created", None, intent, origin, now)
+    await announce(conn, scope, "payment_intent.created", None, intent, origin, now)
     return intent
 
 
@@ -44,7 +44,7 @@ async def update_payment_intent(
         after = await quote_for(conn, after)
     if after != before:
         await store.save_intent(conn, after)
-        await _announce(conn, scope, "payment_intent.updated", before, after, origin, datetime.now(UTC))
+        await announce(conn, scope, "payment_intent.updated", before, after, origin, datetime.now(UTC))
     return after
 
 
@@ -55,11 +55,11 @@ async def cancel_payment_intent(
     before = await store.get_intent(conn, scope, intent_id, for_update=True)
     after = cancel_intent(before, params.cancellation_reason, now=now)
     await store.save_intent(conn, after)
-    await _announce(conn, scope, "payment_intent.canceled", before, after, origin, now)
+    await announce(conn, scope, "payment_intent.canceled", before, after, origin, now)
     return after
 
 
-async def _announce(
+async def announce(
     conn: AsyncConnection, scope: Scope, event_type: str, before: PaymentIntent | None, after: PaymentIntent,
     origin: Origin, now: datetime,
 ) -> None:

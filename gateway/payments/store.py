@@ -14,14 +14,16 @@ from gateway.payments.model import PaymentIntent
 
 COLUMNS = """agency_code, id, livemode, status, amount_minor, currency, client_secret, description,
 receipt_email, payment_method_types, metadata, service, reference, payer, cancellation_reason,
-canceled_at, created_at, service_inputs, quote"""
+canceled_at, created_at, service_inputs, quote, payment_method, next_action, last_payment_error,
+latest_attempt_ref"""
 
 INSERT = f"""
 INSERT INTO gateway.payment_intents ({COLUMNS})
 VALUES (%(agency_code)s, %(id)s, %(livemode)s, %(status)s, %(amount_minor)s, %(currency)s,
         %(client_secret)s, %(description)s, %(receipt_email)s, %(payment_method_types)s,
         %(metadata)s::jsonb, %(service)s, %(reference)s, %(payer)s, %(cancellation_reason)s,
-        %(canceled_at)s, %(created_at)s, %(service_inputs)s::jsonb, %(quote)s::jsonb)
+        %(canceled_at)s, %(created_at)s, %(service_inputs)s::jsonb, %(quote)s::jsonb, %(payment_method)s,
+        %(next_action)s::jsonb, %(last_payment_error)s::jsonb, %(latest_attempt_ref)s)
 """
 
 UPDATE = """
@@ -31,7 +33,9 @@ UPDATE gateway.payment_intents
        payment_method_types = %(payment_method_types)s, metadata = %(metadata)s::jsonb,
        service = %(service)s, reference = %(reference)s, payer = %(payer)s,
        cancellation_reason = %(cancellation_reason)s, canceled_at = %(canceled_at)s,
-       service_inputs = %(service_inputs)s::jsonb, quote = %(quote)s::jsonb
+       service_inputs = %(service_inputs)s::jsonb, quote = %(quote)s::jsonb,
+       payment_method = %(payment_method)s, next_action = %(next_action)s::jsonb,
+       last_payment_error = %(last_payment_error)s::jsonb, latest_attempt_ref = %(latest_attempt_ref)s
  WHERE agency_code = %(agency_code)s AND id = %(id)s
 """
 
@@ -76,5 +80,5 @@ async def _write(conn: AsyncConnection, query: str, intent: PaymentIntent) -> No
 def _row(intent: PaymentIntent) -> dict:
     # SQL NULL, not JSON null, for an absent quote: the table's CHECK looks for NULL.
     as_json = {name: None if (value := getattr(intent, name)) is None else msgspec.json.encode(value).decode()
-               for name in ("metadata", "service_inputs", "quote")}
+               for name in ("metadata", "service_inputs", "quote", "next_action", "last_payment_error")}
     return msgspec.structs.asdict(intent) | as_json

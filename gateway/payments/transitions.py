@@ -14,6 +14,8 @@ from msgspec import UNSET
 from gateway.errors import UnexpectedState
 from gateway.identifiers import new_id, random_base62
 from gateway.payments.model import (
+    Attempt,
+    AttemptStatus,
     CancellationReason,
     PaymentIntent,
     PaymentIntentCreate,
@@ -24,6 +26,7 @@ from gateway.payments.model import (
 # Once the citizen's money is moving, the amount and what it pays for are fixed.
 UPDATABLE = frozenset({Status.REQUIRES_PAYMENT_METHOD, Status.REQUIRES_CONFIRMATION, Status.REQUIRES_ACTION})
 CANCELABLE = UPDATABLE | {Status.REQUIRES_CAPTURE}
+CONFIRMABLE = UPDATABLE
 
 # Fields an update sets as given (metadata is merged instead).
 REPLACED_FIELDS = ("description", "receipt_email", "payment_method_types", "service", "reference", "payer")
@@ -70,6 +73,30 @@ def update_intent(intent: PaymentIntent, params: PaymentIntentUpdate) -> Payment
 def cancel_intent(intent: PaymentIntent, reason: CancellationReason | None, *, now: datetime) -> PaymentIntent:
     _require_status(intent, CANCELABLE, "cancel")
     return msgspec.structs.replace(intent, status=Status.CANCELED, cancellation_reason=reason, canceled_at=now)
+
+
+def begin_attempt(
+    intent: PaymentIntent, *, provider: str, attempt_ref: str, payment_method: str | None, return_url: str | None,
+    idempotency_key: str | None, now: datetime,
+) -> tuple[PaymentIntent, Attempt]:
+    """The intent is ``processing`` while we ask the provider; the previous attempt, if any,
+    stays as it is (a citizen may abandon one provider for another, and the first may
+    still succeed: see gateway.payments.outcomes)."""
+    _require_status(intent, CONFIRMABLE, "confirm")
+    attempt = Attempt(
+        attempt_ref=attempt_ref, agency_code=intent.agency_code, intent_id=intent.id, livemode=intent.livemode,
+        provider=provider, status=AttemptStatus.PENDING, amount_minor=intent.amount_minor, currency=intent.currency,
+        payment_method=payment_method, return_url=return_url, provider_ref=None, failure_code=None, flag=None,
+        created_at=now, resolved_at=None, idempotency_key=idempotency_key,
+    )
+    started = msgspec.structs.replace(intent, status=Status.PROCESSING, payment_method=payment_method,
+                                      latest_attempt_ref=attempt_ref, next_action=None, last_payment_error=None)
+    return started, attempt
+
+
+def await_payer(intent: PaymentIntent, next_action: dict) -> PaymentIntent:
+    """The provider needs the payer (a redirect, a QR to scan): Stripe's ``requires_action``."""
+    return msgspec.structs.replace(intent, status=Status.REQUIRES_ACTION, next_action=next_action)
 
 
 def _merge_metadata(current: dict[str, str], given: dict[str, str | None] | None) -> dict[str, str]:

@@ -25,6 +25,8 @@ from gateway.keys.model import Mode
 from gateway.keys.store import create_key
 
 STARTUP_TIMEOUT_S = 30
+# How long the server under test trusts a key it found active: a revocation shows after it.
+KEY_CACHE_TTL_MS = 200
 
 
 @pytest.fixture(scope="session")
@@ -61,6 +63,12 @@ def api_url(api_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "PUBLICPAY_WEBHOOK_RETRY_BASE_MS": "200",
         "PUBLICPAY_WEBHOOK_POLL_MS": "100",
         "PUBLICPAY_WEBHOOK_TIMEOUT_MS": "1000",
+        "PUBLICPAY_API_KEY_CACHE_TTL_MS": str(KEY_CACHE_TTL_MS),
+        # The sandboxes' callbacks come back within milliseconds, and quiet attempts are
+        # queried after two seconds.
+        "PUBLICPAY_SANDBOX_TIME_SCALE": "0.001",
+        "PUBLICPAY_ATTEMPT_QUERY_AFTER_MS": "2000",
+        "PUBLICPAY_STATUS_POLL_MS": "200",
     }
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     with open(log, "wb") as output:
@@ -104,6 +112,12 @@ def new_secret(api_database_url: str) -> Callable[..., str]:
             return pool.submit(asyncio.run, create()).result()
 
     return make
+
+
+@pytest.fixture(scope="session")
+def outlive_key_cache() -> Callable[[], None]:
+    """Wait until the server has forgotten the keys it found active before the call."""
+    return lambda: time.sleep(KEY_CACHE_TTL_MS / 1000)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,9 @@ import asyncio
 
 from psycopg_pool import AsyncConnectionPool
 
-from gateway.background import run_pending_expiry
+from functools import partial
+
+from gateway.background import expire_pending, run_every
 from ledger import store
 from ledger.model import AccountSpec, NormalSide, Transfer
 
@@ -16,7 +18,7 @@ async def test_timed_out_pending_transfers_are_voided_in_the_background(conn, da
                                              currency="VND", kind="refund", pending=True, timeout_s=1))
     stop = asyncio.Event()
     async with AsyncConnectionPool(database_url, kwargs={"autocommit": True}, open=False) as pool:
-        job = asyncio.create_task(run_pending_expiry(pool, 0.1, stop))
+        job = asyncio.create_task(run_every(0.1, partial(expire_pending, pool), "expiry", stop))
         for _ in range(50):
             if await store.get_transfer(conn, "hold/expired"):
                 break

@@ -10,7 +10,7 @@ import stripe
 from gateway.keys.model import Mode
 
 STRIPE_FIXTURES = Path("/work/shared/data/stripe/fixtures3.json")
-PORTAL_FIELDS = {"service", "service_inputs", "reference", "payer"}
+PORTAL_FIELDS = {"service", "service_inputs", "reference", "payer", "latest_attempt"}
 
 
 def create(client, **params):

@@ -1,0 +1,70 @@
+"""Provider callbacks (``/callbacks/<provider>``) and the payer's return from a provider's
+page (``/return/<provider>/<attempt>``): no API key, and nothing trusted but what verifies."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from litestar import Request, Response, route
+from litestar.datastructures import State
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from gateway.api.request_id import request_id
+from gateway.errors import ResourceMissing
+from gateway.events.store import Origin
+from gateway.keys.model import Scope
+from gateway.payments import attempt_store, store
+from gateway.payments.callbacks import receive_callback
+from gateway.provider_setup import Providers
+from providers.protocol import InboundMessage, ProviderAdapter
+
+
+def _adapter(state: State, provider: str) -> ProviderAdapter:
+    providers: Providers = state.providers
+    if provider not in providers.adapters:
+        raise ResourceMissing(f"No such provider: '{provider}'")
+    return providers.adapters[provider]
+
+
+async def _message(request: Request) -> InboundMessage:
+    return InboundMessage(query=dict(request.query_params), body=await request.body(),
+                          headers={name.lower(): value for name, value in request.headers.items()})
+
+
+@route("/callbacks/{provider:str}", http_method=["GET", "POST"], summary="A provider's payment notification",
+       include_in_schema=False)
+async def provider_callback(request: Request, state: State, provider: FromPath[str]) -> Response:
+    adapter = _adapter(state, provider)
+    answer = await receive_callback(state.pool, adapter, await _message(request),
+                                    Origin(request_id=request_id(request.scope)))
+    reply = adapter.callback_reply(answer)
+    return Response(reply.body, status_code=reply.status_code, media_type=reply.media_type)
+
+
+@route("/return/{provider:str}/{attempt_ref:str}", http_method=["GET", "POST"], include_in_schema=False,
+       summary="The payer's browser back from a provider's page")
+async def payer_return(request: Request, state: State, provider: FromPath[str], attempt_ref: FromPath[str]) -> Redirect:
+    """The return carries the provider's signed result (VNPAY, MoMo): applied as a callback
+    would be, once, if it verifies, and never otherwise. The browser then goes on to where the
+    payment was confirmed from, with Stripe's query parameters."""
+    adapter = _adapter(state, provider)
+    await receive_callback(state.pool, adapter, await _message(request), Origin(request_id=request_id(request.scope)))
+    async with state.pool.connection() as conn:
+        attempt = await attempt_store.find_attempt(conn, attempt_ref)
+        if attempt is None or attempt.provider != provider or attempt.return_url is None:
+            raise ResourceMissing(f"No such payment attempt: '{attempt_ref}'")
+        intent = await store.get_intent(conn, Scope(agency_code=attempt.agency_code, livemode=attempt.livemode),
+                                        attempt.intent_id)
+    status = {"succeeded": "succeeded", "requires_payment_method": "failed"}.get(intent.status, "processing")
+    return Redirect(_with_query(attempt.return_url, {
+        "payment_intent": intent.id, "payment_intent_client_secret": intent.client_secret, "redirect_status": status}))
+
+
+def _with_query(url: str, params: dict[str, str]) -> str:
+    parts = urlsplit(url)
+    query = "&".join(filter(None, [parts.query, urlencode(params)]))
+    return urlunsplit(parts._replace(query=query))
+
+
+HANDLERS = [provider_callback, payer_return]

@@ -1,0 +1,112 @@
+"""Payment attempts in ``gateway.payment_attempts`` and the provider events already applied
+(``gateway.provider_events``). Writes take the caller's connection and transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+from psycopg import AsyncConnection
+from psycopg.rows import class_row
+
+from gateway.errors import ResourceMissing
+from gateway.payments.model import Attempt
+
+COLUMNS = """attempt_ref, agency_code, intent_id, livemode, provider, status, amount_minor, currency,
+payment_method, return_url, provider_ref, failure_code, flag, created_at, resolved_at, idempotency_key"""
+
+INSERT = f"""
+INSERT INTO gateway.payment_attempts ({COLUMNS})
+VALUES (%(attempt_ref)s, %(agency_code)s, %(intent_id)s, %(livemode)s, %(provider)s, %(status)s, %(amount_minor)s,
+        %(currency)s, %(payment_method)s, %(return_url)s, %(provider_ref)s, %(failure_code)s, %(flag)s,
+        %(created_at)s, %(resolved_at)s, %(idempotency_key)s)
+"""
+
+UPDATE = """
+UPDATE gateway.payment_attempts
+   SET status = %(status)s, provider_ref = %(provider_ref)s, failure_code = %(failure_code)s, flag = %(flag)s,
+       resolved_at = %(resolved_at)s
+ WHERE attempt_ref = %(attempt_ref)s
+"""
+
+SELECT = f"SELECT {COLUMNS} FROM gateway.payment_attempts WHERE attempt_ref = %(attempt_ref)s"
+
+# The attempt a retried confirm (same API key's Idempotency-Key) already started.
+SELECT_BY_IDEMPOTENCY_KEY = f"""
+SELECT {COLUMNS} FROM gateway.payment_attempts
+ WHERE agency_code = %(agency_code)s AND intent_id = %(intent_id)s AND idempotency_key = %(idempotency_key)s
+"""
+
+# Attempts no provider has told us about for a while, oldest first; SKIP LOCKED lets every
+# server process run the status-query job at once without querying one attempt twice.
+CLAIM_QUIET = f"""
+UPDATE gateway.payment_attempts SET queried_at = now()
+ WHERE attempt_ref IN (SELECT attempt_ref FROM gateway.payment_attempts
+                        WHERE status = 'pending' AND created_at < %(quiet_since)s
+                          AND (queried_at IS NULL OR queried_at < %(quiet_since)s)
+                        ORDER BY created_at
+                        LIMIT %(limit)s
+                          FOR UPDATE SKIP LOCKED)
+RETURNING {COLUMNS}
+"""
+
+RECORD_EVENT = """
+INSERT INTO gateway.provider_events (provider, event_key, attempt_ref, outcome, answer)
+VALUES (%(provider)s, %(event_key)s, %(attempt_ref)s, %(outcome)s, %(answer)s)
+ON CONFLICT (provider, event_key) DO NOTHING
+"""
+
+EVENT_ANSWER = "SELECT answer FROM gateway.provider_events WHERE provider = %(provider)s AND event_key = %(event_key)s"
+
+
+async def insert_attempt(conn: AsyncConnection, attempt: Attempt) -> None:
+    await conn.execute(INSERT, msgspec.structs.asdict(attempt))
+
+
+async def save_attempt(conn: AsyncConnection, attempt: Attempt) -> None:
+    await conn.execute(UPDATE, msgspec.structs.asdict(attempt))
+
+
+async def get_attempt(conn: AsyncConnection, attempt_ref: str) -> Attempt:
+    attempt = await _one(conn, SELECT, {"attempt_ref": attempt_ref})
+    if attempt is None:
+        raise ResourceMissing(f"No such payment attempt: '{attempt_ref}'")
+    return attempt
+
+
+async def find_attempt(conn: AsyncConnection, attempt_ref: str) -> Attempt | None:
+    return await _one(conn, SELECT, {"attempt_ref": attempt_ref})
+
+
+async def attempt_for_idempotency_key(conn: AsyncConnection, agency_code: str, intent_id: str,
+                                      idempotency_key: str) -> Attempt | None:
+    return await _one(conn, SELECT_BY_IDEMPOTENCY_KEY,
+                      {"agency_code": agency_code, "intent_id": intent_id, "idempotency_key": idempotency_key})
+
+
+async def claim_quiet_attempts(conn: AsyncConnection, quiet_since: datetime, limit: int) -> list[Attempt]:
+    """Pending attempts created, and last queried, before ``quiet_since``, marked as queried
+    now: so that every process may run the job, each attempt is queried once a period."""
+    async with conn.cursor(row_factory=class_row(Attempt)) as cur:
+        await cur.execute(CLAIM_QUIET, {"quiet_since": quiet_since, "limit": limit})
+        return await cur.fetchall()
+
+
+async def record_provider_event(conn: AsyncConnection, *, provider: str, event_key: str, attempt_ref: str | None,
+                                outcome: str, answer: str) -> bool:
+    """True when this is the event's first copy. A concurrent copy waits here for the first
+    one's transaction, then finds its row: so each event is applied once."""
+    cur = await conn.execute(RECORD_EVENT, {"provider": provider, "event_key": event_key, "attempt_ref": attempt_ref,
+                                            "outcome": outcome, "answer": answer})
+    return cur.rowcount == 1
+
+
+async def provider_event_answer(conn: AsyncConnection, provider: str, event_key: str) -> str | None:
+    row = await (await conn.execute(EVENT_ANSWER, {"provider": provider, "event_key": event_key})).fetchone()
+    return None if row is None else row[0]
+
+
+async def _one(conn: AsyncConnection, query: str, params: dict) -> Attempt | None:
+    async with conn.cursor(row_factory=class_row(Attempt)) as cur:
+        await cur.execute(query, params)
+        return await cur.fetchone()

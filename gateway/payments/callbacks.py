@@ -1,0 +1,103 @@
+"""A provider's message about a payment, from its arrival to our answer.
+
+Hostile input: the adapter verifies the signature (in constant time, before reading
+anything) and the merchant; an unverifiable message moves no money and is logged with its
+reason. A verified one is applied once per provider event (``event_key``): its first copy
+settles the attempt and records the event in one transaction; later copies, concurrent or
+not, get the answer the first one got.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+from gateway.events.store import Origin
+from gateway.payments import attempt_store
+from gateway.payments.booking import SUSPENSE, clearing_account
+from gateway.payments.model import Attempt
+from gateway.payments.outcomes import Answer, Result
+from gateway.payments.settling import settle_attempt
+from ledger.model import Transfer
+from ledger.store import post_transfer
+from providers.errors import MalformedMessage, SignatureInvalid, UnknownMerchant
+from providers.protocol import CallbackAnswer, CallbackEvent, InboundMessage, ProviderAdapter
+
+log = logging.getLogger(__name__)
+
+# Providers whose payer pushes the money to our account (a bank transfer): it has arrived
+# whatever we answer, so money we cannot attribute is booked to suspense for finance staff.
+PUSHED_MONEY_PROVIDERS = frozenset({"vietqr"})
+
+
+async def receive_callback(pool: AsyncConnectionPool, adapter: ProviderAdapter, message: InboundMessage,
+                           origin: Origin = Origin()) -> CallbackAnswer:
+    try:
+        event = adapter.parse_callback(message)
+    except (SignatureInvalid, UnknownMerchant) as refused:
+        log.warning("%s callback refused (%s): %s", adapter.code, type(refused).__name__, refused.reason)
+        return CallbackAnswer.INVALID_SIGNATURE
+    except MalformedMessage as problem:
+        log.warning("%s callback malformed: %s", adapter.code, problem.reason)
+        return CallbackAnswer.UNKNOWN_ERROR
+    async with pool.connection() as conn:
+        return await apply_provider_event(conn, adapter.code, event, origin)
+
+
+async def apply_provider_event(conn: AsyncConnection, provider: str, event: CallbackEvent,
+                               origin: Origin = Origin()) -> CallbackAnswer:
+    earlier = await attempt_store.provider_event_answer(conn, provider, event.event_key)
+    if earlier is not None:  # the fast path for the copies providers resend
+        return _answer_again(earlier)
+    attempt = await _attempt_named(conn, provider, event)
+    async with conn.transaction():
+        if attempt is None:
+            answer = CallbackAnswer.ORDER_NOT_FOUND
+            if provider in PUSHED_MONEY_PROVIDERS:
+                await _book_to_suspense(conn, provider, event, "no payment of ours is named")
+        else:
+            verdict = await settle_attempt(conn, attempt.attempt_ref, _result(event), origin)
+            answer = CallbackAnswer(verdict.answer.value)
+            if answer == CallbackAnswer.INVALID_AMOUNT:
+                log.warning("%s reported %s %s for attempt %s, which asked %s %s", provider, event.amount_minor,
+                            event.currency, attempt.attempt_ref, attempt.amount_minor, attempt.currency)
+                if provider in PUSHED_MONEY_PROVIDERS:
+                    await _book_to_suspense(conn, provider, event, f"amount differs from attempt {attempt.attempt_ref}")
+        first = await attempt_store.record_provider_event(
+            conn, provider=provider, event_key=event.event_key, attempt_ref=attempt and attempt.attempt_ref,
+            outcome=event.outcome, answer=answer)
+    return answer if first else _answer_again(answer)
+
+
+async def _attempt_named(conn: AsyncConnection, provider: str, event: CallbackEvent) -> Attempt | None:
+    """The attempt the message is about: its reference, or the one reference among several
+    found in a transfer's description that names an attempt of ours at this provider."""
+    candidates = (event.attempt_ref,) if event.attempt_ref else event.reference_candidates
+    known = [attempt for ref in candidates
+             if (attempt := await attempt_store.find_attempt(conn, ref)) is not None and attempt.provider == provider]
+    if len(known) != 1:
+        if candidates:
+            log.warning("%s event %s names %d known attempt(s) among %s", provider, event.event_key, len(known),
+                        candidates)
+        return None
+    return known[0]
+
+
+def _result(event: CallbackEvent) -> Result:
+    return Result(state=event.outcome, provider_ref=event.provider_ref, amount_minor=event.amount_minor,
+                  currency=event.currency, failure_code=event.failure_code)
+
+
+def _answer_again(answer: str) -> CallbackAnswer:
+    return CallbackAnswer.ALREADY_CONFIRMED if answer == Answer.ACCEPTED else CallbackAnswer(answer)
+
+
+async def _book_to_suspense(conn: AsyncConnection, provider: str, event: CallbackEvent, why: str) -> None:
+    log.warning("%s credit %s of %s %s booked to suspense: %s", provider, event.provider_ref, event.amount_minor,
+                event.currency, why)
+    await post_transfer(conn, Transfer(
+        id=f"unattributed:{provider}:{event.event_key}", debit_account=clearing_account(provider),
+        credit_account=SUSPENSE, amount_minor=event.amount_minor, currency=event.currency, kind="unattributed",
+        external_ref=event.provider_ref, metadata={"why": why, "references": list(event.reference_candidates)}))

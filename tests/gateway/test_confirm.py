@@ -1,0 +1,102 @@
+"""Confirming PaymentIntents through the real server and the sandbox providers: Stripe's
+test cards, a redirect provider's page and signed callback, and the ledger afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import psycopg
+import pytest
+import stripe
+
+RETURN_URL = "https://agency.example/done"
+
+
+def create(client: stripe.StripeClient, **params) -> stripe.PaymentIntent:
+    return client.v1.payment_intents.create(params={"amount": 150_000, "currency": "vnd", **params})
+
+
+def ledger_payments(database_url: str, attempt_ref: str) -> list[tuple]:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(
+            "SELECT d.code, c.code, t.amount FROM ledger.transfers t"
+            " JOIN ledger.accounts d ON d.id = t.debit_account_id JOIN ledger.accounts c ON c.id = t.credit_account_id"
+            " WHERE t.external_ref = %s AND t.kind = 'payment'", (attempt_ref,)).fetchall()
+
+
+def wait_for_status(client: stripe.StripeClient, intent_id: str, status: str, timeout_s: float = 10) -> stripe.PaymentIntent:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        intent = client.v1.payment_intents.retrieve(intent_id)
+        if intent.status == status or time.monotonic() > deadline:
+            return intent
+        time.sleep(0.05)
+
+
+def test_visa_succeeds_and_books_the_payment_once(client, agency, api_database_url):
+    intent = create(client)
+    confirmed = client.v1.payment_intents.confirm(intent.id, params={"payment_method": "pm_card_visa"})
+    assert (confirmed.status, confirmed.amount_received, confirmed.payment_method) == ("succeeded", 150_000,
+                                                                                         "pm_card_visa")
+    assert ledger_payments(api_database_url, confirmed.latest_attempt) == [
+        ("provider:card:clearing", f"agency:{agency}:payable", 150_000)]
+    # The acquirer's webhook for the same payment arrives too, and changes nothing.
+    time.sleep(0.5)
+    assert len(ledger_payments(api_database_url, confirmed.latest_attempt)) == 1
+    events = client.v1.events.list(params={"type": "payment_intent.succeeded"})
+    assert [event.data.object.id for event in events.data] == [intent.id]
+
+
+@pytest.mark.parametrize(("payment_method", "decline_code"), [
+    ("pm_card_chargeDeclined", "generic_decline"),
+    ("pm_card_chargeDeclinedInsufficientFunds", "insufficient_funds"),
+])
+def test_declined_card_answers_402_and_leaves_the_error_on_the_intent(client, payment_method, decline_code):
+    intent = create(client)
+    with pytest.raises(stripe.CardError) as declined:
+        client.v1.payment_intents.confirm(intent.id, params={"payment_method": payment_method})
+    assert declined.value.http_status == 402
+    assert (declined.value.code, declined.value.error.decline_code) == ("card_declined", decline_code)
+    assert declined.value.error.payment_intent.id == intent.id
+    after = client.v1.payment_intents.retrieve(intent.id)
+    assert after.status == "requires_payment_method"
+    assert (after.last_payment_error.code, after.last_payment_error.decline_code) == ("card_declined", decline_code)
+    # The payer tries another card: the same intent succeeds.
+    assert client.v1.payment_intents.confirm(intent.id, params={"payment_method": "pm_card_visa"}).status == "succeeded"
+
+
+def test_confirm_refuses_what_cannot_be_paid(client):
+    intent = create(client, payment_method_types=["vnpay"])
+    with pytest.raises(stripe.InvalidRequestError) as no_return:
+        client.v1.payment_intents.confirm(intent.id)
+    assert no_return.value.param == "return_url"
+    with pytest.raises(stripe.InvalidRequestError) as not_allowed:
+        client.v1.payment_intents.confirm(intent.id, params={"payment_method": "pm_card_visa"})
+    assert not_allowed.value.param == "payment_method"
+    assert client.v1.payment_intents.retrieve(intent.id).status == "requires_payment_method"
+
+
+def test_vnpay_redirect_then_signed_ipn_settles_the_payment(client, agency, api_database_url):
+    intent = create(client, payment_method_types=["vnpay"])
+    confirmed = client.v1.payment_intents.confirm(intent.id, params={"return_url": RETURN_URL})
+    assert confirmed.status == "requires_action"
+    assert confirmed.next_action.type == "redirect_to_url"
+    page_url = confirmed.next_action.redirect_to_url.url
+    assert "vnp_SecureHash=" in page_url
+    with httpx.Client(timeout=10) as browser:
+        page = browser.get(page_url)
+        assert page.status_code == 200
+        # The payer pays on the sandbox's page; VNPAY sends its IPN and the browser back.
+        pay = browser.post(page_url.split("?")[0].replace("vpcpay.html", "pay"),
+                           data={"txn_ref": confirmed.latest_attempt, "scenario": "success"}, follow_redirects=False)
+        assert pay.status_code in (302, 303), pay.text
+        back = browser.get(pay.headers["location"], follow_redirects=False)
+    assert back.status_code in (302, 303)
+    assert back.headers["location"].startswith(f"{RETURN_URL}?payment_intent={intent.id}&")
+    assert "redirect_status=succeeded" in back.headers["location"]
+    assert wait_for_status(client, intent.id, "succeeded").status == "succeeded"
+    assert ledger_payments(api_database_url, confirmed.latest_attempt) == [
+        ("provider:vnpay:clearing", f"agency:{agency}:payable", 150_000)]
