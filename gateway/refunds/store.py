@@ -36,7 +36,7 @@ LOCK_BY_ID = f"SELECT {COLUMNS} FROM gateway.refunds WHERE id = %(id)s FOR UPDAT
 
 # What has been, or is being, given back of an attempt's payment: the most that may still be.
 REFUNDED_OF_ATTEMPT = """
-SELECT coalesce(sum(amount_minor), 0) FROM gateway.refunds
+SELECT coalesce(sum(amount_minor), 0)::bigint FROM gateway.refunds
  WHERE attempt_ref = %(attempt_ref)s AND status = ANY(%(statuses)s)
 """
 

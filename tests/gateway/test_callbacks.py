@@ -1,0 +1,104 @@
+"""Provider callbacks are hostile input, applied once: VNPAY IPNs signed as VNPAY signs them,
+sent to the real server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import psycopg
+import pytest
+import stripe
+
+from gateway.payments.model import Status
+from providers.vnpay import api
+from providers.vnpay.config import VnpayConfig
+from providers.vnpay.signing import SECURE_HASH, canonical_query, sign_params
+from tests.gateway.test_confirm import RETURN_URL, create, ledger_payments
+
+CONFIG = VnpayConfig()  # the sandbox terminal the server runs with
+
+
+def ipn_url(api_url: str, attempt_ref: str, amount_minor: int, *, transaction_no: str = "14000001",
+            response_code: str = "00") -> str:
+    result = {"vnp_Amount": api.to_vnp_amount(amount_minor), "vnp_BankCode": "NCB", "vnp_OrderInfo": "Thanh toan",
+              "vnp_PayDate": "20261122103000", "vnp_ResponseCode": response_code, "vnp_TmnCode": CONFIG.tmn_code,
+              "vnp_TransactionNo": transaction_no, "vnp_TransactionStatus": response_code, "vnp_TxnRef": attempt_ref}
+    signed = sign_params(result, CONFIG.hash_secret)
+    return f"{api_url}/callbacks/vnpay?{canonical_query(signed)}&{SECURE_HASH}={signed[SECURE_HASH]}"
+
+
+def awaiting_vnpay(client) -> tuple[str, str]:
+    intent = create(client, payment_method_types=["vnpay"])
+    confirmed = client.v1.payment_intents.confirm(intent.id, params={"return_url": RETURN_URL})
+    return intent.id, confirmed.latest_attempt
+
+
+async def send_concurrently(url: str, copies: int) -> list[dict]:
+    async with httpx.AsyncClient(timeout=30) as http:
+        answers = await asyncio.gather(*(http.get(url) for _ in range(copies)))
+    return [answer.json() for answer in answers]
+
+
+def test_the_same_callback_50_times_at_once_moves_money_once(client, api_url, api_database_url):
+    intent_id, attempt_ref = awaiting_vnpay(client)
+    answers = asyncio.run(send_concurrently(ipn_url(api_url, attempt_ref, 150_000), 50))
+    codes = sorted(answer["RspCode"] for answer in answers)
+    assert codes == ["00"] + ["02"] * 49  # once confirmed, then "already confirmed"
+    assert len(ledger_payments(api_database_url, attempt_ref)) == 1
+    assert client.v1.payment_intents.retrieve(intent_id).status == Status.SUCCEEDED
+    assert len(client.v1.events.list(params={"type": "payment_intent.succeeded"}).data) == 1
+
+
+def test_altered_or_wrong_amount_callbacks_move_no_money(client, api_url, api_database_url):
+    intent_id, attempt_ref = awaiting_vnpay(client)
+    forged = ipn_url(api_url, attempt_ref, 150_000).replace("vnp_Amount=15000000", "vnp_Amount=100")
+    assert httpx.get(forged).json()["RspCode"] == "97"  # invalid signature
+    assert httpx.get(ipn_url(api_url, attempt_ref, 140_000, transaction_no="14000002")).json()["RspCode"] == "04"
+    assert httpx.get(ipn_url(api_url, "PAnosuchattempt0000000000", 150_000)).json()["RspCode"] == "01"
+    assert ledger_payments(api_database_url, attempt_ref) == []
+    assert client.v1.payment_intents.retrieve(intent_id).status == Status.REQUIRES_ACTION
+    with psycopg.connect(api_database_url) as conn:
+        flag = conn.execute("SELECT flag FROM gateway.payment_attempts WHERE attempt_ref = %s", (attempt_ref,)).fetchone()
+    assert flag == ("amount_mismatch",)
+
+
+def test_a_failure_after_a_success_changes_nothing(client, api_url, api_database_url):
+    intent_id, attempt_ref = awaiting_vnpay(client)
+    assert httpx.get(ipn_url(api_url, attempt_ref, 150_000)).json()["RspCode"] == "00"
+    late_failure = ipn_url(api_url, attempt_ref, 150_000, transaction_no="14000009", response_code="24")
+    assert httpx.get(late_failure).json()["RspCode"] == "02"
+    assert client.v1.payment_intents.retrieve(intent_id).status == Status.SUCCEEDED
+    assert len(ledger_payments(api_database_url, attempt_ref)) == 1
+
+
+def test_a_second_successful_attempt_is_refunded_automatically(client, api_url, api_database_url):
+    intent_id, first = awaiting_vnpay(client)
+    # The payer abandons VNPAY's page and pays by card; then VNPAY's success arrives too.
+    client.v1.payment_intents.update(intent_id, params={"payment_method_types": ["vnpay", "card"]})
+    assert client.v1.payment_intents.confirm(intent_id, params={"payment_method": "pm_card_visa"}).status == "succeeded"
+    assert httpx.get(ipn_url(api_url, first, 150_000)).json()["RspCode"] == "00"
+    assert len(ledger_payments(api_database_url, first)) == 1
+    refunds = client.v1.refunds.list(params={"payment_intent": intent_id}).data
+    assert [(r.amount, r.automatic, r.reason) for r in refunds] == [(150_000, True, "duplicate")]
+    with psycopg.connect(api_database_url) as conn:
+        flag = conn.execute("SELECT flag FROM gateway.payment_attempts WHERE attempt_ref = %s", (first,)).fetchone()
+    assert flag == ("second_success",)
+
+
+def test_card_refunds_partial_then_the_rest_never_more(client, agency, api_database_url):
+    intent = create(client)
+    client.v1.payment_intents.confirm(intent.id, params={"payment_method": "pm_card_visa"})
+    first = client.v1.refunds.create(params={"payment_intent": intent.id, "amount": 50_000})
+    assert (first.status, first.amount) == ("succeeded", 50_000)
+    rest = client.v1.refunds.create(params={"payment_intent": intent.id})
+    assert (rest.status, rest.amount) == ("succeeded", 100_000)
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.refunds.create(params={"payment_intent": intent.id, "amount": 1})
+    assert refused.value.code == "charge_already_refunded"
+    assert client.v1.refunds.retrieve(first.id).amount == 50_000
+    with psycopg.connect(api_database_url) as conn:
+        payable = conn.execute("SELECT coalesce(sum(credits_posted - debits_posted), 0) FROM ledger.balance_slots s"
+                               " JOIN ledger.accounts a ON a.id = s.account_id WHERE a.code = %s",
+                               (f"agency:{agency}:payable",)).fetchone()[0]
+    assert payable == 0
