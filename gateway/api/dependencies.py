@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from litestar import Request
 from litestar.datastructures import State
@@ -12,7 +12,7 @@ from psycopg import AsyncConnection
 from gateway.api.auth import redacted, secret_from_authorization
 from gateway.errors import AuthenticationFailed
 from gateway.keys.model import ApiKey
-from gateway.keys.store import find_active_key
+from gateway.keys.cache import ActiveKeyCache
 
 # How handlers declare what they receive (Litestar injects by parameter name: conn, caller).
 Connection = NamedDependency[AsyncConnection]
@@ -27,9 +27,16 @@ async def provide_connection(state: State) -> AsyncIterator[AsyncConnection]:
         yield conn
 
 
-async def authenticate(request: Request, conn: Connection) -> ApiKey:
-    secret = secret_from_authorization(request.headers.get("authorization"))
-    key = await find_active_key(conn, secret)
-    if key is None:
-        raise AuthenticationFailed(f"Invalid API Key provided: {redacted(secret)}")
-    return key
+def authenticator(key_cache_ttl_ms: int) -> Callable[[Request, AsyncConnection], Awaitable[ApiKey]]:
+    """The ``caller`` dependency of one app, with its own cache of active keys (see
+    gateway/keys/cache.py for how soon a revocation is honoured)."""
+    active_keys = ActiveKeyCache(key_cache_ttl_ms / 1000)
+
+    async def authenticate(request: Request, conn: Connection) -> ApiKey:
+        secret = secret_from_authorization(request.headers.get("authorization"))
+        key = await active_keys.find_active_key(conn, secret)
+        if key is None:
+            raise AuthenticationFailed(f"Invalid API Key provided: {redacted(secret)}")
+        return key
+
+    return authenticate

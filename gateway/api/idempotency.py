@@ -19,7 +19,7 @@ from gateway.api.request_id import request_id
 from gateway.api.responses import json_response
 from gateway.errors import GatewayError, InvalidParameter
 from gateway.events.store import Origin
-from gateway.idempotency.store import StoredResponse, lock_key, register_key, save_response
+from gateway.idempotency.store import StoredResponse, begin_with_key, commit_response, roll_back
 from gateway.keys.model import ApiKey
 
 MAX_KEY_LENGTH = 255
@@ -43,21 +43,22 @@ async def respond_once(
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise InvalidParameter(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.", param="Idempotency-Key")
     fingerprint = request_fingerprint(request.method, request.url.path, params)
-    await register_key(conn, caller.id, key, fingerprint)
-    async with conn.transaction():
-        stored = await lock_key(conn, caller.id, key, fingerprint)
-        if stored is not None:
-            return json_response(stored.body, stored.status, headers={"Idempotent-Replayed": "true"})
+    stored = await begin_with_key(conn, caller.id, key, fingerprint)
+    if stored is not None:
+        return json_response(stored.body, stored.status, headers={"Idempotent-Replayed": "true"})
+    try:
         try:
-            # A savepoint: a refused operation leaves nothing behind but its stored answer.
-            async with conn.transaction():
-                response = _as_response(await operation(conn, origin))
+            response, keep_changes = _as_response(await operation(conn, origin)), True
         except GatewayError as exc:
-            response = _as_response(exc)
-        # Any other exception rolls the transaction back and leaves the key without a
-        # response: nothing was done, so a retry with the same parameters runs afresh,
-        # rather than replaying an internal error for a day.
-        await save_response(conn, caller.id, key, response)
+            # Raised: the operation's changes are undone, and its refusal stored.
+            response, keep_changes = _as_response(exc), False
+        await commit_response(conn, caller.id, key, fingerprint, response, keep_changes=keep_changes)
+    except BaseException:
+        # Anything else rolls the transaction back and leaves the key without a response:
+        # nothing was done, so a retry with the same parameters runs afresh, rather than
+        # replaying an internal error for a day.
+        await roll_back(conn)
+        raise
     return json_response(response.body, response.status)
 
 

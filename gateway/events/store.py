@@ -1,5 +1,6 @@
-"""The outbox, ``gateway.events``: appended in the caller's transaction, read by the API and,
-later, by webhook delivery."""
+"""The outbox, ``gateway.events``: appended in the caller's transaction, read by the API and
+by webhook delivery. Inserting an event fans it out to the webhook endpoints enabled for it
+(a trigger, gateway migration 0009)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from gateway.events.model import Event, EventList
 from gateway.identifiers import new_id
 from gateway.keys.model import Scope
 from gateway.listing import Page, fetch_page
-from gateway.webhooks.store import fan_out
 
 COLUMNS = "agency_code, id, livemode, type, api_version, data, request_id, idempotency_key, created_at"
 
@@ -41,7 +41,6 @@ async def append_event(
         " %(api_version)s, %(data)s::jsonb, %(request_id)s, %(idempotency_key)s, %(created_at)s)",
         msgspec.structs.asdict(event) | {"data": msgspec.json.encode(data).decode()},
     )
-    await fan_out(conn, event.agency_code, event.livemode, event.id, event.type, now)
     return event
 
 

@@ -2,42 +2,58 @@
 response to a key is kept for 24 hours and replayed; the key with other parameters is an
 error; a key whose first request is still running is busy.
 
-A request first registers its key (committed at once, outside its transaction), then, in its
-transaction, locks the key's row without waiting: failing to get the lock means another
-request with the key is running. The lock lasts until that transaction ends, and the
-response is saved in it, so a crash before commit leaves the key free for a retry.
+A request holds its key with a transaction-level advisory lock on the key's hash, taken
+without waiting: failing to get it means another request with the key is running. The lock
+lasts until the request's transaction ends, and the key's row (with the response) is written
+in that transaction, so a crash before commit leaves nothing behind and the key free for a
+retry. A lock rather than the row itself, because a row would have to be committed before
+the transaction starts (so that a concurrent request finds it to fail to lock, not an insert
+to wait for): a second commit, with its WAL flush, for every request.
+
+Each end of the bracket is one query string of several statements, so one round trip and
+one call into psycopg (tens of microseconds of Python each): BEGIN, the
+key's lock, the key's stored row and a savepoint for the operation; then (for a refused
+operation) the rollback to the savepoint, the response and COMMIT. A query string of several
+statements goes unprepared, with its parameters bound client-side by psycopg's ClientCursor.
 """
 
 from __future__ import annotations
 
+import logging
+
 import msgspec
-from psycopg import AsyncConnection, errors, pq
+from psycopg import AsyncClientCursor, AsyncConnection, Error, pq
 
 from gateway.errors import IdempotencyInFlight, IdempotencyMismatch
 
-REGISTER = """
-INSERT INTO gateway.idempotency_keys (api_key_id, key, request_sha256)
-VALUES (%(api_key_id)s, %(key)s, %(request_sha256)s)
-ON CONFLICT (api_key_id, key) DO NOTHING
-"""
+log = logging.getLogger(__name__)
 
-LOCK = """
+# The lock is 64 bits of the key's hash, seeded by the API key: two different keys in flight at
+# once share one (and one of them gets a needless 409) with a probability of about 2**-64.
+# READ COMMITTED is said, not assumed: each statement sees what was committed before it
+# started, so the row is read after the lock is granted, as the key's previous holder left it.
+BEGIN_WITH_KEY = """
+BEGIN ISOLATION LEVEL READ COMMITTED;
+SELECT pg_try_advisory_xact_lock(hashtextextended(%(key)s, %(api_key_id)s));
 SELECT request_sha256, response_status, response_body, created_at < now() - interval '24 hours' AS expired
   FROM gateway.idempotency_keys
- WHERE api_key_id = %(api_key_id)s AND key = %(key)s
-   FOR UPDATE NOWAIT
+ WHERE api_key_id = %(api_key_id)s AND key = %(key)s;
+SAVEPOINT operation
 """
 
-# An expired key starts afresh, as if it had never been used.
-RENEW = """
-UPDATE gateway.idempotency_keys
-   SET request_sha256 = %(request_sha256)s, response_status = NULL, response_body = NULL, created_at = now()
- WHERE api_key_id = %(api_key_id)s AND key = %(key)s
-"""
+# A refused operation's changes are undone; the transaction, and the key's lock, stay for
+# its stored refusal.
+UNDO_OPERATION = "ROLLBACK TO SAVEPOINT operation;"
 
-SAVE = """
-UPDATE gateway.idempotency_keys SET response_status = %(status)s, response_body = %(body)s
- WHERE api_key_id = %(api_key_id)s AND key = %(key)s
+# The row exists already only when it expired (or its request died before saving, under an
+# earlier version): the key then starts afresh, as if it had never been used.
+SAVE_AND_COMMIT = """
+INSERT INTO gateway.idempotency_keys (api_key_id, key, request_sha256, response_status, response_body)
+VALUES (%(api_key_id)s, %(key)s, %(request_sha256)s, %(status)s, %(body)s)
+ON CONFLICT (api_key_id, key) DO UPDATE
+   SET request_sha256 = excluded.request_sha256, response_status = excluded.response_status,
+       response_body = excluded.response_body, created_at = now();
+COMMIT
 """
 
 
@@ -46,36 +62,48 @@ class StoredResponse(msgspec.Struct, frozen=True, kw_only=True):
     body: bytes
 
 
-async def register_key(conn: AsyncConnection, api_key_id: int, key: str, request_sha256: bytes) -> None:
-    """Make sure the key's row exists; call outside a transaction, so that the insert is
-    visible at once and a concurrent request finds a row to fail to lock, not an insert
-    to wait for."""
-    assert conn.info.transaction_status == pq.TransactionStatus.IDLE, "register_key must run outside a transaction"
-    await conn.execute(REGISTER, {"api_key_id": api_key_id, "key": key, "request_sha256": request_sha256})
-
-
-async def lock_key(conn: AsyncConnection, api_key_id: int, key: str, request_sha256: bytes) -> StoredResponse | None:
-    """Within the request's transaction: the stored response to replay, or None to go ahead."""
-    values = {"api_key_id": api_key_id, "key": key, "request_sha256": request_sha256}
-    try:
-        row = await (await conn.execute(LOCK, values)).fetchone()
-    except errors.LockNotAvailable:
+async def begin_with_key(conn: AsyncConnection, api_key_id: int, key: str, request_sha256: bytes) -> StoredResponse | None:
+    """Start the request's transaction holding ``key``. None: go ahead, inside the transaction,
+    at a savepoint for the operation; end it with ``commit_response`` (or ``roll_back``).
+    A stored response to replay, IdempotencyMismatch or IdempotencyInFlight: the transaction
+    is over."""
+    assert conn.info.transaction_status == pq.TransactionStatus.IDLE, "begin_with_key starts the transaction"
+    async with AsyncClientCursor(conn) as cur:
+        await cur.execute(BEGIN_WITH_KEY, {"api_key_id": api_key_id, "key": key})
+        cur.nextset()
+        (acquired,) = await cur.fetchone()
+        cur.nextset()
+        row = await cur.fetchone()
+    if acquired and (row is None or row[1] is None or row[3]):
+        return None
+    await roll_back(conn)
+    if not acquired:
         raise IdempotencyInFlight(
             "There is currently another in-progress request using this idempotency key (that probably means you"
             " submitted twice, and the other request is still going through). Please try again later."
-        ) from None
-    assert row is not None, "the key's row was deleted between register_key and lock_key"
-    stored_sha256, status, body, expired = row
-    if expired:
-        await conn.execute(RENEW, values)
-        return None
+        )
+    stored_sha256, status, body, _ = row
     if stored_sha256 != request_sha256:
         raise IdempotencyMismatch(
             "Keys for idempotent requests can only be used with the same parameters they were first used with."
             f" Try using a key other than '{key}' if you meant to execute a different request."
         )
-    return None if status is None else StoredResponse(status=status, body=body)
+    return StoredResponse(status=status, body=body)
 
 
-async def save_response(conn: AsyncConnection, api_key_id: int, key: str, response: StoredResponse) -> None:
-    await conn.execute(SAVE, {"api_key_id": api_key_id, "key": key, "status": response.status, "body": response.body})
+async def commit_response(conn: AsyncConnection, api_key_id: int, key: str, request_sha256: bytes,
+                          response: StoredResponse, *, keep_changes: bool) -> None:
+    """Keep or undo the operation's changes, store its response for ``key`` and commit."""
+    query = SAVE_AND_COMMIT if keep_changes else UNDO_OPERATION + SAVE_AND_COMMIT
+    async with AsyncClientCursor(conn) as cur:
+        await cur.execute(query, {"api_key_id": api_key_id, "key": key, "request_sha256": request_sha256,
+                                  "status": response.status, "body": response.body})
+
+
+async def roll_back(conn: AsyncConnection) -> None:
+    """End the request's transaction, undoing everything; on a broken connection, only say so
+    (the pool discards it), so that the error that brought us here is the one reported."""
+    try:
+        await conn.execute("ROLLBACK")
+    except Error as exc:
+        log.warning("rolling back an idempotent request failed: %s", exc)

@@ -17,7 +17,8 @@ from gateway.webhooks.model import WebhookEndpoint
 
 COLUMNS = "agency_code, id, livemode, url, enabled_events, description, metadata, status, api_version, secret, created_at"
 
-# The channel the worker listens on; a NOTIFY in the event's transaction arrives at commit.
+# The channel the worker listens on; the trigger that fans events out (gateway migration 0009)
+# notifies it in the event's transaction, so the notification arrives at commit.
 CHANNEL = "publicpay_webhooks"
 
 
@@ -55,19 +56,6 @@ async def get_endpoint(conn: AsyncConnection, scope: Scope, endpoint_id: str, *,
 async def list_endpoints(conn: AsyncConnection, scope: Scope, params: ListParams) -> Page:
     return await fetch_page(conn, table="webhook_endpoints", columns=COLUMNS,
                             row_factory=class_row(WebhookEndpoint), scope=scope, params=params)
-
-
-async def fan_out(conn: AsyncConnection, agency_code: str, livemode: bool, event_id: str, event_type: str,
-                  now: datetime) -> None:
-    """One delivery per endpoint enabled for the event, in the event's transaction."""
-    cursor = await conn.execute(
-        "INSERT INTO gateway.webhook_deliveries (agency_code, event_id, endpoint_id, next_attempt_at, created_at)"
-        " SELECT agency_code, %(event_id)s, id, %(now)s, %(now)s FROM gateway.webhook_endpoints"
-        " WHERE agency_code = %(agency_code)s AND livemode = %(livemode)s AND status = 'enabled'"
-        "   AND ('*' = ANY(enabled_events) OR %(type)s = ANY(enabled_events))",
-        {"agency_code": agency_code, "livemode": livemode, "event_id": event_id, "type": event_type, "now": now})
-    if cursor.rowcount:
-        await conn.execute("SELECT pg_notify(%s, '')", (CHANNEL,))
 
 
 class DueDelivery(msgspec.Struct, frozen=True, kw_only=True):

@@ -13,7 +13,7 @@ def publicpay(*args: str, database_url: str) -> subprocess.CompletedProcess:
                           env=environ | {"PUBLICPAY_DATABASE_URL": database_url, "COLUMNS": "200"})
 
 
-def test_create_list_revoke_while_the_server_runs(api_url, api_database_url, agency):
+def test_create_list_revoke_while_the_server_runs(api_url, api_database_url, agency, outlive_key_cache):
     created = publicpay("keys", "create", "--agency", agency, "--mode", "live", database_url=api_database_url)
     assert created.returncode == 0, created.stdout + created.stderr
     secret = created.stdout.strip().splitlines()[-1]
@@ -26,6 +26,7 @@ def test_create_list_revoke_while_the_server_runs(api_url, api_database_url, age
 
     revoked = publicpay("keys", "revoke", key_id, database_url=api_database_url)
     assert revoked.returncode == 0, revoked.stdout
+    outlive_key_cache()
     assert httpx.get(f"{api_url}/v1/payment_intents", auth=(secret, "")).status_code == 401
 
 

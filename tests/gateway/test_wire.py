@@ -70,7 +70,7 @@ def test_missing_or_bad_keys_are_401(api_url, authorization):
     assert "unknownunknown" not in refused.text  # a rejected key is not echoed in full
 
 
-def test_a_revoked_key_is_refused(api_url, api_database_url, new_secret, agency):
+def test_a_revoked_key_is_refused(api_url, api_database_url, new_secret, agency, outlive_key_cache):
     import psycopg
 
     from gateway.keys.model import secret_hash
@@ -80,4 +80,5 @@ def test_a_revoked_key_is_refused(api_url, api_database_url, new_secret, agency)
     assert httpx.get(f"{api_url}/v1/payment_intents", auth=(secret, "")).status_code == 200
     with psycopg.connect(api_database_url, autocommit=True) as conn:
         conn.execute("UPDATE gateway.api_keys SET revoked_at = now() WHERE secret_sha256 = %s", (secret_hash(secret),))
+    outlive_key_cache()
     assert httpx.get(f"{api_url}/v1/payment_intents", auth=(secret, "")).status_code == 401
