@@ -7,7 +7,7 @@ cookie nor compute the HMAC. Ours rather than Litestar's CSRF middleware, becaus
 one works app-wide (API included) and answers a refusal in the API's JSON error shape,
 where a citizen must get a page.
 
-Use: ``{{ csrf_input }}`` in every ``<form method="post">`` (``render`` provides it), and
+Use: ``{{ csrf_field }}`` in every ``<form method="post">`` (``render`` provides it), and
 ``guards=[check_csrf]`` on the router or handler.
 """
 
@@ -21,9 +21,9 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.handlers import BaseRouteHandler
 
-from gateway.web.cookies import our_cookie, web_settings
+from gateway.web.cookies import our_cookie
 from gateway.web.signed_values import mac
-from gateway.web.signing_key import signing_key
+from gateway.web.signing_key import request_signing_key
 
 CSRF_COOKIE = "csrf"
 CSRF_FIELD = "csrf_token"
@@ -34,11 +34,6 @@ class CsrfRefused(Exception):
     """A POST without a valid token: a stale page, cookies off, or a forgery."""
 
 
-def _key(request: ASGIConnection) -> bytes:
-    settings = web_settings(request)  # type: ignore[arg-type]
-    return signing_key(settings.web_secret, settings.home)
-
-
 def form_token(request: Request) -> tuple[str, Cookie | None]:
     """The token for this browser's forms, and the cookie to set if it has none yet."""
     value = request.cookies.get(CSRF_COOKIE)
@@ -46,7 +41,7 @@ def form_token(request: Request) -> tuple[str, Cookie | None]:
     if not value:
         value = secrets.token_urlsafe(32)
         cookie = our_cookie(request, CSRF_COOKIE, value)
-    return mac(_key(request), "csrf", value), cookie
+    return mac(request_signing_key(request), "csrf", value), cookie
 
 
 async def check_csrf(connection: ASGIConnection, _: BaseRouteHandler) -> None:
@@ -56,5 +51,6 @@ async def check_csrf(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     request: Request = connection  # type: ignore[assignment]
     cookie = request.cookies.get(CSRF_COOKIE)
     given = (await request.form()).get(CSRF_FIELD)
-    if not cookie or not isinstance(given, str) or not hmac.compare_digest(given, mac(_key(request), "csrf", cookie)):
+    expected = mac(request_signing_key(request), "csrf", cookie) if cookie else ""
+    if not expected or not isinstance(given, str) or not hmac.compare_digest(given, expected):
         raise CsrfRefused()

@@ -14,6 +14,8 @@ import secrets
 from functools import cache
 from pathlib import Path
 
+from litestar.connection import ASGIConnection
+
 SECRET_FILE = "web_secret"
 
 
@@ -39,3 +41,8 @@ def _shared_file_secret(path: Path) -> bytes:
         finally:
             draft.unlink()
     return path.read_bytes().strip()
+
+
+def request_signing_key(request: ASGIConnection) -> bytes:
+    settings = request.app.state.settings
+    return signing_key(settings.web_secret, settings.home)

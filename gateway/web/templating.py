@@ -1,5 +1,5 @@
 """The Jinja2 environment every page uses, and ``render``, which gives each template what
-the base layout needs: ``t`` (the texts in the page's language), ``lang``, ``csrf_input``,
+the base layout needs: ``t`` (the texts in the page's language), ``lang``, ``csrf_field``,
 ``path`` and ``static_url``.
 
 Templates are looked up in these folders, in order; name yours under a folder of your
@@ -23,7 +23,7 @@ from markupsafe import Markup
 from gateway.web.amount_in_words import amount_in_words
 from gateway.web.csrf import CSRF_FIELD, form_token
 from gateway.web.formatting import format_date, format_local_datetime, format_vnd
-from gateway.web.i18n import LANGUAGE_COOKIE, all_messages, choose_language
+from gateway.web.i18n import LANGUAGE_COOKIE, Translator, all_messages, choose_language
 
 GATEWAY = Path(__file__).parent.parent
 TEMPLATE_DIRECTORIES = [GATEWAY / "web" / "templates", GATEWAY / "checkout" / "templates",
@@ -55,6 +55,10 @@ def page_language(request: Request) -> str:
     return choose_language(request.cookies.get(LANGUAGE_COOKIE))
 
 
+def page_translator(request: Request) -> Translator:
+    return all_messages().translator(page_language(request))
+
+
 def render(
     request: Request,
     template_name: str,
@@ -70,7 +74,7 @@ def render(
         "t": all_messages().translator(lang),
         "lang": lang,
         "path": request.url.path,
-        "csrf_input": Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, token),
+        "csrf_field": Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, token),
         **context,
     }
     return Template(template_name=template_name, context=context, status_code=status_code,
