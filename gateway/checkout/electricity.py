@@ -1,0 +1,68 @@
+"""Pay electricity bills: a customer code → the outstanding bills → pay them.
+
+The catalogue's bill rule settles everything outstanding for the customer code at once
+(EVN applies a payment to the oldest bill first), so the page offers "pay all"; paying a
+single bill would need the rule to take a bill reference."""
+
+from __future__ import annotations
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+from psycopg import AsyncConnection
+
+from catalogue import store as catalogue_store
+from catalogue.errors import CatalogueError
+from catalogue.quoting import price_service
+from gateway.checkout.journeys import ELECTRICITY_SERVICE
+from gateway.checkout.lookups import read_field
+from gateway.checkout.page_input import (
+    check_lookup_limit,
+    form_amount,
+    form_text,
+    livemode,
+    origin_request_id,
+    refusal,
+    to_payment,
+)
+from gateway.checkout.payment_start import start_payment
+from gateway.web.templating import page_translator, render
+
+FIELD = "customer_code"
+
+
+def _lookup_page(request: Request, value: str = "", errors: list | None = None) -> Template:
+    return render(request, "checkout/lookup.html", status_code=400 if errors else 200, journey="electricity",
+                  action="/electricity", field=FIELD, value=value, errors=errors or [])
+
+
+@get("/electricity")
+async def bill_lookup(request: Request) -> Template:
+    return _lookup_page(request)
+
+
+@post("/electricity")
+async def find_bills(request: Request, conn: AsyncConnection) -> Template:
+    check_lookup_limit(request)
+    text = await form_text(request, FIELD)
+    try:
+        service = await catalogue_store.get_service(conn, ELECTRICITY_SERVICE)
+        code = read_field(text, next(f for f in service.fields if f.name == FIELD))
+        quote = await price_service(conn, ELECTRICITY_SERVICE, {FIELD: code})
+    except CatalogueError as error:
+        return _lookup_page(request, text, [refusal(page_translator(request), FIELD, error)])
+    return render(request, "checkout/electricity_bills.html", customer_code=code, quote=quote)
+
+
+@post("/electricity/pay")
+async def pay_bills(request: Request, conn: AsyncConnection) -> Redirect | Template:
+    check_lookup_limit(request)
+    code = await form_text(request, FIELD)
+    try:
+        intent = await start_payment(conn, ELECTRICITY_SERVICE, {FIELD: code}, expected_minor=await form_amount(request),
+                                     livemode=livemode(request), reference=code, request_id=origin_request_id(request))
+    except CatalogueError as error:
+        return _lookup_page(request, code, [refusal(page_translator(request), FIELD, error)])
+    return to_payment(request, intent)
+
+
+HANDLERS = [bill_lookup, find_bills, pay_bills]
