@@ -59,7 +59,7 @@ async def dossier_amount(request: Request, conn: AsyncConnection) -> Template:
     if isinstance(tracked, Template):
         return tracked
     return render(request, "checkout/dossier_amount.html", dossier=tracked, secret=await form_text(request, SECRET),
-                  awaiting=tracked.status is DossierStatus.AWAITING_PAYMENT)
+                  awaiting=tracked.status == DossierStatus.AWAITING_PAYMENT)
 
 
 @post("/dossiers/pay/start")
@@ -67,7 +67,7 @@ async def pay_dossier(request: Request, conn: AsyncConnection) -> Redirect | Tem
     tracked = await _tracked(request, conn, "pay")
     if isinstance(tracked, Template):
         return tracked
-    if tracked.status is not DossierStatus.AWAITING_PAYMENT:
+    if tracked.status != DossierStatus.AWAITING_PAYMENT:
         return render(request, "checkout/dossier_amount.html", status_code=409, dossier=tracked, awaiting=False)
     dossier = await get_dossier(conn, tracked.code)
     service = await catalogue_store.get_service(conn, dossier.service_code)

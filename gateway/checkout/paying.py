@@ -15,7 +15,7 @@ from catalogue import store as catalogue_store
 from gateway.checkout.ownership import owned_scope
 from gateway.checkout.page_input import form_text, origin_request_id
 from gateway.checkout.payment_choice import CARD, PaymentChoice, payment_choices, read_choice
-from gateway.checkout.status_view import StatusView, view_status
+from gateway.checkout.status_view import view_status
 from gateway.errors import CardError, GatewayError, ResourceMissing
 from gateway.events.store import Origin
 from gateway.keys.model import Scope
@@ -116,8 +116,8 @@ async def back_from_provider(intent_id: str) -> Redirect:
 @get("/pay/{intent_id:str}/status")
 async def payment_status(request: Request, conn: AsyncConnection, intent_id: str) -> Template:
     _, intent = await owned_intent(request, conn, intent_id)
-    view: StatusView = view_status(intent)
-    return render(request, "checkout/status.html", intent=intent, view=view)
+    return render(request, "checkout/status.html", intent=intent,
+                  view=view_status(intent, sandbox=web_settings(request).mode == "sandbox"))
 
 
 HANDLERS = [choose_payment, confirm_payment, back_from_provider, payment_status]

@@ -22,7 +22,7 @@ async def scope_of_intent(conn: AsyncConnection, intent_id: str) -> Scope | None
 
 async def receipt_for(conn: AsyncConnection, intent: PaymentIntent, key: bytes) -> Receipt | None:
     """The receipt of a succeeded payment; None before it has succeeded."""
-    if intent.status is not Status.SUCCEEDED or intent.latest_attempt_ref is None:
+    if intent.status != Status.SUCCEEDED or intent.latest_attempt_ref is None:
         return None
     attempt = await attempt_store.get_attempt(conn, intent.latest_attempt_ref)
     paid_at = attempt.resolved_at or attempt.created_at

@@ -6,6 +6,7 @@ the payer's browser coming back from the provider."""
 from __future__ import annotations
 
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 import segno
 
@@ -21,9 +22,10 @@ class StatusView(NamedTuple):
     qr_data_uri: str | None = None  # the VietQR code as an image
     transfer_reference: str | None = None  # what to type as the transfer's content
     failure_code: str | None = None
+    sandbox_bank_url: str | None = None  # sandbox mode: the simulated bank app that pays the code
 
 
-def view_status(intent: PaymentIntent) -> StatusView:
+def view_status(intent: PaymentIntent, *, sandbox: bool) -> StatusView:
     action = intent.next_action or {}
     match intent.status:
         case Status.SUCCEEDED:
@@ -33,7 +35,9 @@ def view_status(intent: PaymentIntent) -> StatusView:
         case Status.REQUIRES_ACTION if action.get("type") == "vietqr_display_qr_code":
             qr = action["vietqr_display_qr_code"]
             return StatusView("transfer", refresh_s=REFRESH_S * 2, transfer_reference=qr["reference"],
-                              qr_data_uri=segno.make_qr(qr["data"], error="m").svg_data_uri(scale=5))
+                              qr_data_uri=segno.make_qr(qr["data"], error="m").svg_data_uri(scale=5),
+                              sandbox_bank_url=f"/sandbox/vietqr/transfer?{urlencode({'payload': qr['data']})}"
+                              if sandbox else None)
         case Status.REQUIRES_ACTION if action.get("type") == "redirect_to_url":
             return StatusView("at_provider", refresh_s=REFRESH_S, continue_url=action["redirect_to_url"]["url"])
         case Status.REQUIRES_PAYMENT_METHOD | Status.REQUIRES_CONFIRMATION if intent.last_payment_error:
