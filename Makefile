@@ -9,13 +9,17 @@ $(BIN)/publicpay: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-.PHONY: install run test bench
+.PHONY: install run test bench chromium
 install: $(BIN)/publicpay
+
+# The browser tests drive Debian's Chromium (Playwright cannot download its own here).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
 run: install
 	$(BIN)/publicpay serve
 
-test: install
+test: install chromium
 	$(BIN)/python -m pytest -q
 
 bench: install
