@@ -418,3 +418,31 @@ description_noise = _st.text(_st.characters(codec="utf-8", exclude_categories=("
 # Plain words around a reference, none holding the prefix: nothing else to find.
 description_words = _st.lists(_st.from_regex(r"[A-Za-z0-9.:/-]{1,12}", fullmatch=True).filter(
     lambda word: "DVC" not in word.upper()), max_size=6).map(" ".join)
+
+
+# hosted pages
+# What citizens type into the checkout's look-up boxes: plates and penalty decision numbers
+# with the separators, spaces, case and unaccented letters people use, each beside the
+# form the catalogue keeps.
+
+def _typed(draw, compact: str, separators: str) -> str:  # type: ignore[no-untyped-def]
+    typed = "".join(c + draw(_st.sampled_from(["", "", *separators])) for c in compact).strip()
+    return "".join(c.lower() if draw(_st.booleans()) else c for c in typed)
+
+
+@_st.composite
+def typed_plates(draw) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """(as typed, as kept): ``30a-123.45`` → ``30A12345``."""
+    compact = draw(_st.from_regex(r"[0-9]{2}[A-Z]{1,2}[0-9]?[0-9]{4,5}", fullmatch=True))
+    return _typed(draw, compact, "-. "), compact
+
+
+@_st.composite
+def typed_decision_numbers(draw) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """(as typed, as kept): ``0012345 / qd-xpvphc`` → ``0012345/QĐ-XPVPHC``."""
+    number = draw(_st.from_regex(r"[0-9]{1,12}", fullmatch=True))
+    issuer = draw(_st.from_regex(r"[A-Z]{2,10}", fullmatch=True))
+    qd = draw(_st.sampled_from(["QĐ", "QD", "qđ", "qd", "Qđ"]))
+    spaces = [draw(_st.sampled_from(["", " "])) for _ in range(3)]
+    case = draw(_st.sampled_from([str.upper, str.lower]))
+    return f"{number}{spaces[0]}/{spaces[1]}{qd}{spaces[2]}-{case(issuer)}", f"{number}/QĐ-{issuer}"

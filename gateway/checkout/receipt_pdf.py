@@ -15,10 +15,11 @@ from gateway.web.formatting import format_local_datetime, format_vnd
 from gateway.web.i18n import Translator
 
 FONT = "Roboto"
+A5_MM = (148, 210)  # given as numbers: fpdf2 changed its named A5 in 2.8.5 and warns about it
 
 
 def receipt_pdf(receipt: Receipt, t: Translator) -> bytes:
-    pdf = FPDF(format="A5")
+    pdf = FPDF(format=A5_MM)
     pdf.set_title(f"{t('checkout.receipt.title')} {receipt.number}")
     pdf.set_creator("publicpay")
     pdf.add_font(FONT, "", font_roboto.font_files["Roboto"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
 BILLION = 10**9
-LIMIT = 10**18  # một tỷ tỷ: far above any payment (the ledger's maximum is 10^11)
+LIMIT = 2**63  # the ledger's largest amount (a PostgreSQL bigint) reads "... tỷ tỷ ..."
 
 
 def amount_in_words(amount_minor: int) -> str:

@@ -56,7 +56,7 @@ class Messages:
 
 @dataclass(frozen=True)
 class Translator:
-    """``t("fines.found", count=2)``: the text in this language with its placeholders filled."""
+    """``t("checkout.fines.found_by_plate", count=2)``: the text in this language with its placeholders filled."""
 
     lang: str
     texts: Mapping[str, str]

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from litestar import Request
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import Cookie
 from litestar.response import Template
 from litestar.template import TemplateConfig
