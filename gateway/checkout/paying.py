@@ -120,4 +120,11 @@ async def payment_status(request: Request, conn: AsyncConnection, intent_id: str
                   view=view_status(intent, sandbox=web_settings(request).mode == "sandbox"))
 
 
-HANDLERS = [choose_payment, confirm_payment, back_from_provider, payment_status]
+@get("/pay/{intent_id:str}/state")
+async def payment_state(request: Request, conn: AsyncConnection, intent_id: str) -> dict[str, str]:
+    """What the status page would show, for its script to notice a change without reloading."""
+    _, intent = await owned_intent(request, conn, intent_id)
+    return {"state": view_status(intent, sandbox=web_settings(request).mode == "sandbox").kind}
+
+
+HANDLERS = [choose_payment, confirm_payment, back_from_provider, payment_status, payment_state]

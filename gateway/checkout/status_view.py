@@ -12,7 +12,7 @@ import segno
 
 from gateway.payments.model import PaymentIntent, Status
 
-REFRESH_S = 3  # how often a waiting page reloads itself (meta refresh: no JavaScript needed)
+REFRESH_S = 3  # how often a waiting page asks whether anything changed (follow-status.js)
 
 
 class StatusView(NamedTuple):

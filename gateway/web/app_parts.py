@@ -24,11 +24,18 @@ class WebParts:
     state: dict[str, Any]
 
 
+def form_action_origins(settings: Settings) -> str:
+    """Where a form's redirect may lead besides ourselves: the live providers' pages, or in
+    sandbox mode the sandboxes' own server (some providers' sandbox pages are served there)."""
+    sandbox = settings.sandbox_url if settings.mode == "sandbox" and settings.sandbox_url else ""
+    return " ".join(filter(None, [settings.web_form_action_origins, sandbox]))
+
+
 def web_parts(settings: Settings) -> WebParts:
     return WebParts(
         route_handlers=list(WEB_HANDLERS),
         template_config=web_template_config(),
-        before_send=[security_headers_hook(settings.web_form_action_origins)],
+        before_send=[security_headers_hook(form_action_origins(settings))],
         # ``settings`` for the pages' handlers (mode, key); one look-up limit per process.
         state={"settings": settings,
                "lookup_limit": SlidingWindowLimit(settings.lookup_limit_per_minute, LOOKUP_WINDOW_S)},

@@ -1,9 +1,9 @@
 """Headers every HTML page of ours carries, added in one ``before_send`` hook so that error
 pages and the console get them too.
 
-The Content-Security-Policy allows no script at all and styles only from our own
-stylesheet: the pages need neither, and an injected ``<script>`` or ``style`` attribute is
-then inert. ``form-action 'self'``: forms post to us only; a redirect to a provider after
+The Content-Security-Policy allows scripts and styles only from our own files (no inline
+code, no other origin): the pages work without any script, the few that follow a status
+load one small file of ours, and an injected ``<script>`` or ``style`` attribute is inert. ``form-action 'self'``: forms post to us only; a redirect to a provider after
 a POST is same-origin in sandbox mode, and in live mode the providers' origins are added
 (``PUBLICPAY_WEB_FORM_ACTION_ORIGINS``). The providers' sandbox pages under /sandbox/ stand
 for other companies' sites and are left as they are.
@@ -14,8 +14,8 @@ from __future__ import annotations
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
-BASE_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none';"
-               " frame-ancestors 'none'; form-action 'self'")
+BASE_POLICY = ("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:;"
+               " base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 HEADERS = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",

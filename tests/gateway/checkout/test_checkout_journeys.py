@@ -1,0 +1,135 @@
+"""Each journey end to end in Chromium against the real server and its provider sandboxes,
+on a phone, on a desktop and on a phone with JavaScript off (the ``visit`` fixture)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from tests.gateway.checkout.conftest import Sandbox, Visit
+
+
+def pay_at_sandbox(visit: Visit, provider: str) -> None:
+    """Choose how to pay, then act as the payer at the provider's (sandbox) page."""
+    page = visit.page
+    page.fill("#payer", "Nguyễn Văn An")
+    page.locator(f"input[name=method][value={provider}]").check()
+    visit.step("choose-how-to-pay")
+    visit.submit(re.compile("^Thanh toán"))
+    if provider == "vietqr":
+        visit.step("vietqr-code")
+        assert page.locator("dt", has_text="Nội dung chuyển khoản").count() == 1
+        status_url = page.url
+        page.get_by_role("link", name=re.compile("ngân hàng thử nghiệm")).click()
+        page.locator("button[value=success]").click()
+        page.goto(status_url)
+    elif provider != "card":
+        assert f"/sandbox/{provider}/" in page.url
+        page.locator("button[value=success]").click()
+    visit.wait_until_paid()
+    visit.step("paid")
+
+
+def check_receipt(visit: Visit, amount: str, words: str) -> None:
+    page = visit.page
+    page.get_by_role("link", name="Xem biên lai").click()
+    visit.step("receipt")
+    main = page.locator("main").inner_text()
+    assert amount in main.replace("\u00a0", " ") and words in main
+    number = page.locator("dt:text-is('Số biên lai') + dd").inner_text()
+    code = page.locator("dt:text-is('Mã kiểm tra') + dd").inner_text()
+    pdf = visit.context.request.get(f"{visit.base_url}/receipts/{number}/pdf")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF-")
+    # Anyone holding the receipt can check it, from another browser, typing the code loosely.
+    visit.goto("/receipts/check")
+    page.fill("#number", number)
+    page.fill("#code", code.lower())
+    visit.submit("Kiểm tra")
+    visit.step("receipt-checked")
+    assert page.get_by_role("heading", name="Biên lai hợp lệ").count() == 1
+
+
+def test_pay_a_traffic_fine_found_by_plate(visit: Visit, sandbox: Sandbox) -> None:
+    decision = sandbox.fine()
+    page = visit.goto("/")
+    visit.step("start")
+    page.get_by_role("link", name="Nộp phạt vi phạm giao thông").click()
+    plate = decision.subject
+    page.fill("#lookup", f"{plate[:3].lower()}-{plate[3:6]}.{plate[6:]}")  # as a person types it: 88c-123.45
+    visit.step("lookup")
+    visit.submit("Tiếp tục")
+    visit.step("decisions")
+    assert page.get_by_role("heading", name=f"Quyết định số {decision.reference}").count() == 1
+    assert "Quá hạn" not in page.locator("main").inner_text()
+    visit.submit(re.compile("Nộp phạt 5.000.000"))
+    pay_at_sandbox(visit, "vnpay")
+    check_receipt(visit, "5.000.000 ₫", "Năm triệu đồng")
+
+
+def test_pay_all_electricity_bills_by_bank_transfer(visit: Visit, sandbox: Sandbox) -> None:
+    bills = sandbox.electricity()
+    page = visit.goto("/electricity")
+    page.fill("#customer_code", bills[0].subject.lower())
+    visit.submit("Tiếp tục")
+    visit.step("bills")
+    assert page.locator("tbody tr").count() == 2
+    visit.submit(re.compile("Thanh toán tất cả 802.250"))
+    pay_at_sandbox(visit, "vietqr")
+    check_receipt(visit, "802.250 ₫", "Tám trăm linh hai nghìn hai trăm năm mươi đồng")
+
+
+def test_renew_household_health_insurance_by_card(visit: Visit, sandbox: Sandbox) -> None:
+    household = sandbox.household(members=3)
+    page = visit.goto("/health-insurance")
+    page.fill("#social_insurance_number", household.social_insurance_number)
+    visit.submit("Tiếp tục")
+    visit.step("household")
+    assert "Lê Văn Cường" not in page.content()  # a number typed by anyone shows no names
+    visit.submit("Tiếp tục")  # no period chosen: the same page says so
+    visit.step("months-missing")
+    page.get_by_role("link", name="Chọn thời gian gia hạn").click()
+    page.get_by_label("6 tháng").check()
+    visit.submit("Tiếp tục")
+    visit.step("premium")
+    rows = page.locator("tbody tr")
+    assert rows.count() == 3
+    assert "70% mức của người thứ nhất" in rows.nth(1).inner_text()
+    visit.submit(re.compile("^Đóng "))
+    pay_at_sandbox(visit, "card")
+
+
+def test_pay_for_a_dossier_then_its_timeline_shows_paid(visit: Visit, sandbox: Sandbox) -> None:
+    code, secret = sandbox.dossier_awaiting_payment()
+    page = visit.goto("/dossiers/pay")
+    page.fill("#dossier_code", code)
+    page.fill("#tracking_secret", "WRONGSECRET")
+    visit.submit("Tiếp tục")
+    visit.step("wrong-secret")
+    assert page.get_by_role("link", name="Mã hồ sơ hoặc mã tra cứu không đúng").count() == 1
+    page.fill("#tracking_secret", secret)
+    visit.submit("Tiếp tục")
+    visit.step("amount")
+    visit.submit(re.compile("^Thanh toán"))
+    pay_at_sandbox(visit, "momo")
+    visit.goto("/dossiers/track")
+    page.fill("#dossier_code", code.lower())
+    page.fill("#tracking_secret", secret)
+    visit.submit("Tiếp tục")
+    visit.step("timeline")
+    assert page.locator(".tag").inner_text() == "Đã thanh toán"
+
+
+def test_find_a_service_without_diacritics_in_english(phone: Visit) -> None:
+    page = phone.goto("/")
+    page.get_by_role("link", name="English").click()
+    assert page.get_attribute("html", "lang") == "en"
+    page.fill("#q", "giay phep lai xe")
+    phone.submit("Search")
+    phone.step("results")
+    page.get_by_role("link", name="Driving licence exchange").click()
+    phone.step("service")
+    assert "135.000\u00a0₫ per application." in page.locator("main").inner_text()
+    page.get_by_role("link", name="Tiếng Việt").click()
+    assert page.get_attribute("html", "lang") == "vi"
+    assert page.get_by_role("heading", level=1).inner_text() == "Đổi giấy phép lái xe"
