@@ -1,0 +1,130 @@
+"""The checkout's defences, over plain HTTP against the real server: CSRF, the look-up
+limit, payments visible only to the browser that started them, no secrets kept in URLs,
+security headers, and refusals as pages in plain words."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.gateway.checkout.conftest import Sandbox
+
+_clients = itertools.count(1)
+
+
+def form_token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def summary(html: str) -> list[str]:
+    return re.findall(r'<li><a href="#[a-z_]+">(.*?)</a></li>', html)
+
+
+@pytest.fixture
+def citizen(api_url: str) -> Iterator[httpx.Client]:
+    """A browser-like client with its own cookies and client address."""
+    with httpx.Client(base_url=api_url, timeout=20, headers={"X-Forwarded-For": f"10.88.0.{next(_clients)}"}) as client:
+        yield client
+
+
+def start_fine_payment(client: httpx.Client, sandbox: Sandbox) -> str:
+    decision = sandbox.fine()
+    token = form_token(client.get("/fines").text)
+    answer = client.post("/fines/pay", data={"csrf_token": token, "decision_number": decision.reference,
+                                             "expected_minor": str(decision.amount_minor)})
+    assert answer.status_code == 303, answer.text
+    return answer.headers["location"].removeprefix("/pay/")
+
+
+def test_html_pages_carry_a_strict_policy_and_the_api_is_untouched(citizen: httpx.Client) -> None:
+    page = citizen.get("/")
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy and "form-action 'self'" in policy
+    assert page.headers["x-content-type-options"] == "nosniff" and page.headers["cache-control"] == "no-store"
+    assert "HttpOnly" in page.headers["set-cookie"] and "SameSite=lax" in page.headers["set-cookie"]
+    api = citizen.get("/v1/catalogue/services")
+    assert api.status_code == 200 and "content-security-policy" not in api.headers
+
+
+def test_a_form_without_its_token_is_refused_with_a_page(citizen: httpx.Client, api_url: str) -> None:
+    citizen.get("/fines")
+    refused = citizen.post("/fines", data={"lookup": "30A12345"})
+    assert refused.status_code == 403 and "Trang đã hết hạn" in refused.text
+    # A token from another browser does not fit this browser's cookie.
+    with httpx.Client(base_url=api_url) as other:
+        stolen = form_token(other.get("/fines").text)
+    assert citizen.post("/fines", data={"lookup": "30A12345", "csrf_token": stolen}).status_code == 403
+
+
+def test_look_ups_past_the_limit_get_a_429_page(citizen: httpx.Client) -> None:
+    token = form_token(citizen.get("/fines").text)
+    # Ten a minute per server process; the test server runs two.
+    answers = [citizen.post("/fines", data={"csrf_token": token, "lookup": "30A99999"}) for _ in range(21)]
+    refused = [answer for answer in answers if answer.status_code == 429]
+    assert refused, [answer.status_code for answer in answers]
+    assert int(refused[0].headers["retry-after"]) >= 1
+    assert "Bạn đã tra cứu quá nhiều lần" in refused[0].text
+
+
+def test_bad_input_gets_plain_words_on_the_same_page(citizen: httpx.Client, sandbox: Sandbox) -> None:
+    token = form_token(citizen.get("/fines").text)
+    cases = {"": "Nhập số quyết định xử phạt hoặc biển số xe",
+             "30A-12": "Biển số xe phải có dạng 30A-123.45",
+             "1/QĐ": "Số quyết định phải có dạng 0012345/QĐ-XPVPHC",
+             "9999999/QĐ-XPVPHC": "Không tìm thấy khoản nào chưa nộp",
+             # a sandbox decision whose amount lies below its violation's legal range
+             "0012348/QĐ-XPVPHC": "Quyết định này không thể nộp trực tuyến",
+             "x" * 5000: "Biển số xe phải có dạng 30A-123.45"}
+    for text, message in cases.items():
+        page = citizen.post("/fines", data={"csrf_token": token, "lookup": text})
+        assert page.status_code == 400 and any(message in item for item in summary(page.text)), (text, page.text)
+        assert 'href="#lookup"' in page.text and "Traceback" not in page.text
+    decision = sandbox.fine()
+    changed = citizen.post("/fines/pay", data={"csrf_token": token, "decision_number": decision.reference,
+                                               "expected_minor": "1"})
+    assert changed.status_code == 400 and "Số tiền đã thay đổi" in changed.text
+
+
+def test_a_payment_answers_only_to_the_browser_that_started_it(citizen: httpx.Client, api_url: str,
+                                                               sandbox: Sandbox) -> None:
+    intent_id = start_fine_payment(citizen, sandbox)
+    assert citizen.get(f"/pay/{intent_id}").status_code == 200
+    with httpx.Client(base_url=api_url) as stranger:
+        for path in (f"/pay/{intent_id}", f"/pay/{intent_id}/status", f"/pay/{intent_id}/state",
+                     f"/receipts/{intent_id}", f"/receipts/{intent_id}/pdf"):
+            page = stranger.get(path)
+            assert page.status_code == 404 and "Không tìm thấy trang" in page.text, path
+        stranger.cookies.set("payments", citizen.cookies["payments"][:-3] + "abc")  # a forged signature
+        assert stranger.get(f"/pay/{intent_id}").status_code == 404
+
+
+def test_the_providers_return_leaves_no_secret_in_the_address(citizen: httpx.Client, sandbox: Sandbox) -> None:
+    intent_id = start_fine_payment(citizen, sandbox)
+    back = citizen.get(f"/pay/{intent_id}/return", params={"payment_intent": intent_id,
+                                                            "payment_intent_client_secret": "pi_x_secret_y"})
+    assert back.status_code == 303 and back.headers["location"] == f"/pay/{intent_id}/status"
+
+
+def test_a_declined_card_is_said_on_the_same_page(citizen: httpx.Client, sandbox: Sandbox) -> None:
+    intent_id = start_fine_payment(citizen, sandbox)
+    page = citizen.get(f"/pay/{intent_id}")
+    form = {"csrf_token": form_token(page.text), "payer": "Hoàng Văn Em", "method": "card",
+            "test_card": "pm_card_chargeDeclined",
+            "attempt_key": re.search(r'name="attempt_key" value="([^"]+)"', page.text).group(1)}
+    declined = citizen.post(f"/pay/{intent_id}", data=form)
+    assert declined.status_code == 400
+    assert summary(declined.text) == ["Thẻ bị từ chối và bạn chưa bị trừ tiền. Hãy chọn cách thanh toán khác."]
+    assert citizen.get(f"/receipts/{intent_id}").status_code == 404  # no receipt for an unpaid payment
+
+
+def test_the_language_switch_goes_nowhere_but_here(citizen: httpx.Client) -> None:
+    for target, expected in (("/fines", "/fines"), ("//evil.example/x", "/"), ("https://evil.example", "/"),
+                             ("/\\evil.example", "/")):
+        answer = citizen.get("/language/en", params={"next": target})
+        assert answer.status_code == 303 and answer.headers["location"] == expected
+    assert citizen.get("/fines").text.startswith('<!doctype html>\n<html lang="en">')
