@@ -45,6 +45,9 @@ def _configure(engine: JinjaTemplateEngine) -> None:
                                in_words=amount_in_words)
     environment.globals.update(static_url=static_url)
     environment.trim_blocks = environment.lstrip_blocks = True
+    # Templates ship with the code: checking each file's mtime on every render (Jinja's
+    # default) costs a stat per template per page, for changes that need a restart anyway.
+    environment.auto_reload = False
 
 
 def web_template_config() -> TemplateConfig:
