@@ -20,19 +20,20 @@ from gateway.checkout.page_input import (
     form_amount,
     form_text,
     livemode,
+    lookup_page,
     origin_request_id,
     refusal,
     to_payment,
 )
 from gateway.checkout.payment_start import start_payment
+from gateway.web.form_errors import FieldError
 from gateway.web.templating import page_translator, render
 
 FIELD = "customer_code"
 
 
-def _lookup_page(request: Request, value: str = "", errors: list | None = None) -> Template:
-    return render(request, "checkout/lookup.html", status_code=400 if errors else 200, journey="electricity",
-                  action="/electricity", field=FIELD, value=value, errors=errors or [])
+def _lookup_page(request: Request, value: str = "", errors: list[FieldError] | None = None) -> Template:
+    return lookup_page(request, "electricity", "/electricity", FIELD, value, errors)
 
 
 @get("/electricity")

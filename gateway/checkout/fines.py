@@ -17,19 +17,18 @@ from gateway.checkout.page_input import (
     form_amount,
     form_text,
     livemode,
+    lookup_page,
     origin_request_id,
     refusal,
     to_payment,
 )
-from gateway.checkout.payment_start import AmountChanged, start_payment
+from gateway.checkout.payment_start import start_payment
+from gateway.web.form_errors import FieldError
 from gateway.web.templating import page_translator, render
 
-LOOKUP = "checkout/lookup.html"
 
-
-def _lookup_page(request: Request, value: str = "", errors: list | None = None) -> Template:
-    return render(request, LOOKUP, status_code=400 if errors else 200, journey="fines", action="/fines",
-                  field="lookup", value=value, errors=errors or [])
+def _lookup_page(request: Request, value: str = "", errors: list[FieldError] | None = None) -> Template:
+    return lookup_page(request, "fines", "/fines", "lookup", value, errors)
 
 
 @get("/fines")
@@ -60,10 +59,7 @@ async def pay_fine(request: Request, conn: AsyncConnection) -> Redirect | Templa
         intent = await start_payment(conn, FINE_SERVICE, {DECISION_FIELD: decision},
                                      expected_minor=await form_amount(request), livemode=livemode(request),
                                      reference=decision, request_id=origin_request_id(request))
-    except AmountChanged as changed:
-        t = page_translator(request)
-        return _lookup_page(request, decision, [refusal(t, "lookup", changed)])
-    except CatalogueError as error:
+    except CatalogueError as error:  # AmountChanged among them: the page says to look again
         return _lookup_page(request, decision, [refusal(page_translator(request), "lookup", error)])
     return to_payment(request, intent)
 

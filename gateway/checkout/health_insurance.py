@@ -21,6 +21,7 @@ from gateway.checkout.page_input import (
     form_amount,
     form_text,
     livemode,
+    lookup_page,
     origin_request_id,
     refusal,
     to_payment,
@@ -33,9 +34,8 @@ from gateway.web.templating import page_translator, render
 FIELD = "social_insurance_number"
 
 
-def _lookup_page(request: Request, value: str = "", errors: list | None = None) -> Template:
-    return render(request, "checkout/lookup.html", status_code=400 if errors else 200, journey="insurance",
-                  action="/health-insurance", field=FIELD, value=value, errors=errors or [])
+def _lookup_page(request: Request, value: str = "", errors: list[FieldError] | None = None) -> Template:
+    return lookup_page(request, "insurance", "/health-insurance", FIELD, value, errors)
 
 
 async def _service(conn: AsyncConnection) -> tuple[Service, HouseholdPremiumFee]:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from litestar import Request
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 
 from catalogue.errors import CatalogueError
 from gateway.api.request_id import request_id
@@ -13,6 +13,7 @@ from gateway.payments.model import PaymentIntent
 from gateway.web.cookies import web_settings
 from gateway.web.form_errors import FieldError
 from gateway.web.i18n import Translator
+from gateway.web.templating import render
 
 MAX_FIELD_LENGTH = 200
 
@@ -49,6 +50,13 @@ def refusal(t: Translator, field: str, error: CatalogueError, **values: object) 
         if t.has(key):
             return FieldError(field, t(key, **values))
     return FieldError(field, t("checkout.errors.unknown"))
+
+
+def lookup_page(request: Request, journey: str, action: str, field: str, value: str = "",
+                errors: list[FieldError] | None = None) -> Template:
+    """A journey's one-question look-up form (its texts are ``checkout.<journey>.*``)."""
+    return render(request, "checkout/lookup.html", status_code=400 if errors else 200, journey=journey,
+                  action=action, field=field, value=value, errors=errors or [])
 
 
 def to_payment(request: Request, intent: PaymentIntent) -> Redirect:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from psycopg import AsyncConnection
 
+from catalogue import store as catalogue_store
 from catalogue.errors import Conflict
 from catalogue.model import Quote
 from catalogue.quoting import price_service
@@ -12,7 +13,6 @@ from gateway.events.store import Origin
 from gateway.keys.model import Scope
 from gateway.payments.model import PaymentIntent, PaymentIntentCreate
 from gateway.payments.operations import create_payment_intent
-from catalogue import store as catalogue_store
 
 
 class AmountChanged(Conflict):

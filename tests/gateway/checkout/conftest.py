@@ -1,6 +1,6 @@
 """Browser tests of the hosted checkout: Debian's Chromium driven by Playwright against the
 real ``publicpay serve`` of the API tests (tests/gateway/conftest.py), with its provider
-sandboxes. One browser per session; a new context (cookies, viewport) per test.
+sandboxes. One browser for these tests; a new context (cookies, viewport) per test.
 
 Each test runs as a client address of its own (``X-Forwarded-For``, which uvicorn trusts
 from loopback), so the look-up limit counts each test apart. Screenshots of every step go
@@ -40,13 +40,15 @@ PAID_TIMEOUT_S = 30
 _addresses = itertools.count(1)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API runs an event loop in this thread while
+# it is open, and the async tests that pytest runs after these must find none running.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-import httpx
-
 from tests.gateway.checkout.conftest import Sandbox, Visit
 
 
