@@ -11,6 +11,7 @@ from catalogue import store as catalogue_store
 from catalogue.errors import CatalogueError
 from catalogue.model import DOSSIER_NUMBER_FIELD, DossierStatus, DossierTracking
 from catalogue.procedures import get_dossier, track_dossier
+from gateway.api.dependencies import Connection
 from gateway.checkout.page_input import (
     check_lookup_limit,
     form_amount,
@@ -54,7 +55,7 @@ async def dossier_payment_form(request: Request) -> Template:
 
 
 @post("/dossiers/pay")
-async def dossier_amount(request: Request, conn: AsyncConnection) -> Template:
+async def dossier_amount(request: Request, conn: Connection) -> Template:
     tracked = await _tracked(request, conn, "pay")
     if isinstance(tracked, Template):
         return tracked
@@ -63,7 +64,7 @@ async def dossier_amount(request: Request, conn: AsyncConnection) -> Template:
 
 
 @post("/dossiers/pay/start")
-async def pay_dossier(request: Request, conn: AsyncConnection) -> Redirect | Template:
+async def pay_dossier(request: Request, conn: Connection) -> Redirect | Template:
     tracked = await _tracked(request, conn, "pay")
     if isinstance(tracked, Template):
         return tracked
@@ -89,7 +90,7 @@ async def tracking_form(request: Request) -> Template:
 
 
 @post("/dossiers/track")
-async def dossier_timeline(request: Request, conn: AsyncConnection) -> Template:
+async def dossier_timeline(request: Request, conn: Connection) -> Template:
     tracked = await _tracked(request, conn, "track")
     if isinstance(tracked, Template):
         return tracked

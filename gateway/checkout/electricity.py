@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
-from psycopg import AsyncConnection
 
 from catalogue import store as catalogue_store
 from catalogue.errors import CatalogueError
 from catalogue.quoting import price_service
+from gateway.api.dependencies import Connection
 from gateway.checkout.journeys import ELECTRICITY_SERVICE
 from gateway.checkout.lookups import read_field
 from gateway.checkout.page_input import (
@@ -42,7 +42,7 @@ async def bill_lookup(request: Request) -> Template:
 
 
 @post("/electricity")
-async def find_bills(request: Request, conn: AsyncConnection) -> Template:
+async def find_bills(request: Request, conn: Connection) -> Template:
     check_lookup_limit(request)
     text = await form_text(request, FIELD)
     try:
@@ -55,7 +55,7 @@ async def find_bills(request: Request, conn: AsyncConnection) -> Template:
 
 
 @post("/electricity/pay")
-async def pay_bills(request: Request, conn: AsyncConnection) -> Redirect | Template:
+async def pay_bills(request: Request, conn: Connection) -> Redirect | Template:
     check_lookup_limit(request)
     code = await form_text(request, FIELD)
     try:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
-from psycopg import AsyncConnection
 
 from catalogue import store as catalogue_store
 from catalogue.errors import CatalogueError
 from catalogue.quoting import price_service, today_in_vietnam
+from gateway.api.dependencies import Connection
 from gateway.checkout.journeys import FINE_SERVICE
 from gateway.checkout.lookups import DECISION_FIELD, read_fine_lookup
 from gateway.checkout.page_input import (
@@ -37,7 +37,7 @@ async def fine_lookup(request: Request) -> Template:
 
 
 @post("/fines")
-async def find_fines(request: Request, conn: AsyncConnection) -> Template:
+async def find_fines(request: Request, conn: Connection) -> Template:
     check_lookup_limit(request)
     text = await form_text(request, "lookup")
     try:
@@ -52,7 +52,7 @@ async def find_fines(request: Request, conn: AsyncConnection) -> Template:
 
 
 @post("/fines/pay")
-async def pay_fine(request: Request, conn: AsyncConnection) -> Redirect | Template:
+async def pay_fine(request: Request, conn: Connection) -> Redirect | Template:
     check_lookup_limit(request)
     decision = await form_text(request, DECISION_FIELD)
     try:

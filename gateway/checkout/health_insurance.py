@@ -14,6 +14,7 @@ from catalogue.definitions import Service
 from catalogue.errors import CatalogueError
 from catalogue.fees import HouseholdPremiumFee
 from catalogue.quoting import price_service
+from gateway.api.dependencies import Connection
 from gateway.checkout.journeys import HOUSEHOLD_INSURANCE_SERVICE
 from gateway.checkout.lookups import read_field
 from gateway.checkout.page_input import (
@@ -50,7 +51,7 @@ async def household_lookup(request: Request) -> Template:
 
 
 @post("/health-insurance")
-async def find_household(request: Request, conn: AsyncConnection) -> Template:
+async def find_household(request: Request, conn: Connection) -> Template:
     check_lookup_limit(request)
     text = await form_text(request, FIELD)
     service, fee = await _service(conn)
@@ -70,7 +71,7 @@ def _months_page(request: Request, number: str, members: int, coverage_end, fee:
 
 
 @post("/health-insurance/premium")
-async def show_premium(request: Request, conn: AsyncConnection) -> Template:
+async def show_premium(request: Request, conn: Connection) -> Template:
     check_lookup_limit(request)
     number, months = await form_text(request, FIELD), await form_text(request, "months")
     service, fee = await _service(conn)
@@ -90,7 +91,7 @@ async def show_premium(request: Request, conn: AsyncConnection) -> Template:
 
 
 @post("/health-insurance/pay")
-async def pay_premium(request: Request, conn: AsyncConnection) -> Redirect | Template:
+async def pay_premium(request: Request, conn: Connection) -> Redirect | Template:
     check_lookup_limit(request)
     number, months = await form_text(request, FIELD), await form_text(request, "months")
     try:

@@ -9,9 +9,11 @@ import secrets
 from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
+from litestar.params import FromPath
 from psycopg import AsyncConnection
 
 from catalogue import store as catalogue_store
+from gateway.api.dependencies import Connection
 from gateway.checkout.ownership import owned_scope
 from gateway.checkout.page_input import form_text, origin_request_id
 from gateway.checkout.payment_choice import CARD, PaymentChoice, payment_choices, read_choice
@@ -54,7 +56,7 @@ async def _choice_page(request: Request, conn: AsyncConnection, intent: PaymentI
 
 
 @get("/pay/{intent_id:str}")
-async def choose_payment(request: Request, conn: AsyncConnection, intent_id: str) -> Template | Redirect:
+async def choose_payment(request: Request, conn: Connection, intent_id: FromPath[str]) -> Template | Redirect:
     _, intent = await owned_intent(request, conn, intent_id)
     if intent.status not in (Status.REQUIRES_PAYMENT_METHOD, Status.REQUIRES_CONFIRMATION):
         return Redirect(f"/pay/{intent_id}/status", status_code=303)
@@ -62,7 +64,7 @@ async def choose_payment(request: Request, conn: AsyncConnection, intent_id: str
 
 
 @post("/pay/{intent_id:str}")
-async def confirm_payment(request: Request, conn: AsyncConnection, intent_id: str) -> Template | Redirect:
+async def confirm_payment(request: Request, conn: Connection, intent_id: FromPath[str]) -> Template | Redirect:
     scope, intent = await owned_intent(request, conn, intent_id)
     if intent.status not in (Status.REQUIRES_PAYMENT_METHOD, Status.REQUIRES_CONFIRMATION):
         return Redirect(f"/pay/{intent_id}/status", status_code=303)
@@ -106,7 +108,7 @@ async def _confirm(request: Request, conn: AsyncConnection, scope: Scope, intent
 
 
 @get("/pay/{intent_id:str}/return")
-async def back_from_provider(intent_id: str) -> Redirect:
+async def back_from_provider(intent_id: FromPath[str]) -> Redirect:
     """Where a provider sends the payer back. The query it adds (the intent's client secret
     among it) is dropped here, so that it stays out of the address bar, history and any
     later Referer; the status page then asks the database, not the query, what happened."""
@@ -114,14 +116,14 @@ async def back_from_provider(intent_id: str) -> Redirect:
 
 
 @get("/pay/{intent_id:str}/status")
-async def payment_status(request: Request, conn: AsyncConnection, intent_id: str) -> Template:
+async def payment_status(request: Request, conn: Connection, intent_id: FromPath[str]) -> Template:
     _, intent = await owned_intent(request, conn, intent_id)
     return render(request, "checkout/status.html", intent=intent,
                   view=view_status(intent, sandbox=web_settings(request).mode == "sandbox"))
 
 
 @get("/pay/{intent_id:str}/state")
-async def payment_state(request: Request, conn: AsyncConnection, intent_id: str) -> dict[str, str]:
+async def payment_state(request: Request, conn: Connection, intent_id: FromPath[str]) -> dict[str, str]:
     """What the status page would show, for its script to notice a change without reloading."""
     _, intent = await owned_intent(request, conn, intent_id)
     return {"state": view_status(intent, sandbox=web_settings(request).mode == "sandbox").kind}

@@ -9,8 +9,10 @@ import hmac
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
+from litestar.params import FromPath
 from psycopg import AsyncConnection
 
+from gateway.api.dependencies import Connection
 from gateway.checkout.page_input import check_lookup_limit, form_text
 from gateway.checkout.paying import owned_intent
 from gateway.checkout.receipt import Receipt, normalise_code
@@ -34,13 +36,13 @@ async def _owned_receipt(request: Request, conn: AsyncConnection, intent_id: str
 
 
 @get("/receipts/{intent_id:str}")
-async def receipt_page(request: Request, conn: AsyncConnection, intent_id: str) -> Template:
+async def receipt_page(request: Request, conn: Connection, intent_id: FromPath[str]) -> Template:
     receipt = await _owned_receipt(request, conn, intent_id)
     return render(request, "checkout/receipt.html", receipt=receipt, rows=receipt_rows(receipt, page_translator(request)))
 
 
 @get("/receipts/{intent_id:str}/pdf")
-async def receipt_download(request: Request, conn: AsyncConnection, intent_id: str) -> Response:
+async def receipt_download(request: Request, conn: Connection, intent_id: FromPath[str]) -> Response:
     receipt = await _owned_receipt(request, conn, intent_id)
     return Response(receipt_pdf(receipt, page_translator(request)), media_type="application/pdf",
                     headers={"content-disposition": f'attachment; filename="bien-lai-{receipt.number}.pdf"',
@@ -59,7 +61,7 @@ async def receipt_check_form(request: Request) -> Template:
 
 
 @post("/receipts/check")
-async def check_receipt(request: Request, conn: AsyncConnection) -> Template:
+async def check_receipt(request: Request, conn: Connection) -> Template:
     check_lookup_limit(request)
     t = page_translator(request)
     number = (await form_text(request, "number")).strip()[:ID_PATTERN_LENGTH]

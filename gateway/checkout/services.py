@@ -6,10 +6,11 @@ from __future__ import annotations
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
-from psycopg import AsyncConnection
+from litestar.params import FromPath, FromQuery
 
 from catalogue import store as catalogue_store
 from catalogue.errors import CatalogueError
+from gateway.api.dependencies import Connection
 from gateway.checkout.fee_summary import summarise_fee
 from gateway.checkout.journeys import ELECTRICITY_SERVICE, FINE_SERVICE, HOUSEHOLD_INSURANCE_SERVICE
 from gateway.web.templating import render
@@ -21,14 +22,14 @@ JOURNEYS = {FINE_SERVICE: "/fines", ELECTRICITY_SERVICE: "/electricity", HOUSEHO
 
 
 @get("/services")
-async def search_services(request: Request, conn: AsyncConnection, q: str = "") -> Template:
+async def search_services(request: Request, conn: Connection, q: FromQuery[str] = "") -> Template:
     query = q.strip()[:MAX_QUERY_LENGTH]
     services = await catalogue_store.list_services(conn, query=query, limit=RESULTS) if query else []
     return render(request, "checkout/services.html", query=query, services=services)
 
 
 @get("/services/{code:str}")
-async def service_page(request: Request, conn: AsyncConnection, code: str) -> Template:
+async def service_page(request: Request, conn: Connection, code: FromPath[str]) -> Template:
     try:
         service = await catalogue_store.get_service(conn, code)
         agency = await catalogue_store.get_agency(conn, service.agency_code)

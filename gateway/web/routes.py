@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Request, get
 from litestar.datastructures import CacheControlHeader
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
@@ -22,7 +23,7 @@ def safe_next(target: str | None) -> str:
 
 
 @get("/language/{code:str}", include_in_schema=False, sync_to_thread=False)
-def switch_language(request: Request, code: str, next: str | None = None) -> Redirect:
+def switch_language(request: Request, code: FromPath[str], next: FromQuery[str | None] = None) -> Redirect:
     """A plain link (no form, no JavaScript): the choice is a preference, not a state change
     worth a CSRF token; an unknown code falls back to Vietnamese."""
     cookies = [our_cookie(request, LANGUAGE_COOKIE, code, max_age_s=YEAR_S)] if code in LANGUAGES else []

@@ -98,8 +98,7 @@ def new_visit(chromium: Browser, api_url: str, request: pytest.FixtureRequest, v
     context = chromium.new_context(**options, java_script_enabled=javascript, accept_downloads=True,
                                    extra_http_headers={"X-Forwarded-For": f"10.77.{next(_addresses) % 250}.{random.randint(1, 250)}"})
     request.addfinalizer(context.close)
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name)
-    return Visit(context, api_url, ARTIFACTS / name / viewport, javascript)
+    return Visit(context, api_url, ARTIFACTS / request.node.originalname / viewport, javascript)
 
 
 @pytest.fixture(params=list(VIEWPORTS))
