@@ -28,19 +28,35 @@ class Origin(msgspec.Struct, frozen=True, kw_only=True):
     api_version: str | None = None
 
 
-async def append_event(
-    conn: AsyncConnection, scope: Scope, event_type: str, data: dict[str, Any], origin: Origin, now: datetime
-) -> Event:
-    event = Event(
+def new_event(scope: Scope, event_type: str, data: dict[str, Any], origin: Origin, now: datetime) -> Event:
+    return Event(
         agency_code=scope.agency_code, id=new_id("evt"), livemode=scope.livemode, type=event_type,
         api_version=origin.api_version, data=data, request_id=origin.request_id,
         idempotency_key=origin.idempotency_key, created_at=now,
     )
-    await conn.execute(
-        f"INSERT INTO gateway.events ({COLUMNS}) VALUES (%(agency_code)s, %(id)s, %(livemode)s, %(type)s,"
-        " %(api_version)s, %(data)s::jsonb, %(request_id)s, %(idempotency_key)s, %(created_at)s)",
-        msgspec.structs.asdict(event) | {"data": msgspec.json.encode(data).decode()},
-    )
+
+
+def insert_statement(prefix: str = "") -> str:
+    """An event's INSERT, with its parameters named ``prefix`` + column, so that a statement
+    writing another row can write the event too (a PaymentIntent's creation does)."""
+    values = ", ".join(f"%({prefix}{column})s::jsonb" if column == "data" else f"%({prefix}{column})s"
+                       for column in COLUMNS.split(", "))
+    return f"INSERT INTO gateway.events ({COLUMNS}) VALUES ({values})"
+
+
+def insert_params(event: Event, prefix: str = "") -> dict[str, Any]:
+    row = msgspec.structs.asdict(event) | {"data": msgspec.json.encode(event.data).decode()}
+    return {prefix + column: value for column, value in row.items()}
+
+
+INSERT = insert_statement()
+
+
+async def append_event(
+    conn: AsyncConnection, scope: Scope, event_type: str, data: dict[str, Any], origin: Origin, now: datetime
+) -> Event:
+    event = new_event(scope, event_type, data, origin, now)
+    await conn.execute(INSERT, insert_params(event))
     return event
 
 

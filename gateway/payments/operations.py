@@ -4,11 +4,12 @@ its event, in the caller's transaction (so the change and its event commit toget
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 from psycopg import AsyncConnection
 
-from gateway.events.store import Origin, append_event
+from gateway.events.store import Origin, append_event, new_event
 from gateway.keys.model import Scope
 from gateway.payments import store
 from gateway.payments.model import (
@@ -30,8 +31,8 @@ async def create_payment_intent(
 ) -> PaymentIntent:
     now = datetime.now(UTC)
     intent = await quote_for(conn, create_intent(params, agency_code=scope.agency_code, livemode=scope.livemode, now=now))
-    await store.insert_intent(conn, intent)
-    await announce(conn, scope, "payment_intent.created", None, intent, origin, now)
+    event = new_event(scope, "payment_intent.created", announcement(None, intent), origin, now)
+    await store.insert_intent(conn, intent, announced_by=event)
     return intent
 
 
@@ -63,10 +64,15 @@ async def announce(
     conn: AsyncConnection, scope: Scope, event_type: str, before: PaymentIntent | None, after: PaymentIntent,
     origin: Origin, now: datetime,
 ) -> None:
+    await append_event(conn, scope, event_type, announcement(before, after), origin, now)
+
+
+def announcement(before: PaymentIntent | None, after: PaymentIntent) -> dict[str, Any]:
+    """An event's data: the intent as the API shows it, and for a change Stripe's
+    previous_attributes, the old values of the fields that changed."""
     current = msgspec.to_builtins(as_resource(after))
     data = {"object": current}
     if before is not None:
-        # Stripe's previous_attributes: the old values of the fields that changed.
         previous = msgspec.to_builtins(as_resource(before))
         data["previous_attributes"] = {name: value for name, value in previous.items() if current[name] != value}
-    await append_event(conn, scope, event_type, data, origin, now)
+    return data

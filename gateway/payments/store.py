@@ -8,6 +8,8 @@ from psycopg import AsyncConnection, errors
 from psycopg.rows import class_row
 
 from gateway.errors import InvalidParameter, ResourceMissing
+from gateway.events.model import Event
+from gateway.events.store import insert_params, insert_statement
 from gateway.keys.model import Scope
 from gateway.listing import ListParams, Page, fetch_page
 from gateway.payments.model import PaymentIntent
@@ -39,18 +41,26 @@ UPDATE gateway.payment_intents
  WHERE agency_code = %(agency_code)s AND id = %(id)s
 """
 
+# The create path, which every payment takes, writes the intent and the event announcing it
+# in one statement: one round trip instead of two.
+INSERT_ANNOUNCED = f"WITH intent AS ({INSERT}) {insert_statement(prefix='event_')}"
+
 SELECT = f"""
 SELECT {COLUMNS} FROM gateway.payment_intents
  WHERE agency_code = %(agency_code)s AND livemode = %(livemode)s AND id = %(id)s
 """
 
 
-async def insert_intent(conn: AsyncConnection, intent: PaymentIntent) -> None:
-    await _write(conn, INSERT, intent)
+async def insert_intent(conn: AsyncConnection, intent: PaymentIntent, *, announced_by: Event | None = None) -> None:
+    """Insert ``intent`` and, with ``announced_by``, its event (in the same statement)."""
+    if announced_by is None:
+        await _write(conn, INSERT, intent, _row(intent))
+    else:
+        await _write(conn, INSERT_ANNOUNCED, intent, _row(intent) | insert_params(announced_by, prefix="event_"))
 
 
 async def save_intent(conn: AsyncConnection, intent: PaymentIntent) -> None:
-    await _write(conn, UPDATE, intent)
+    await _write(conn, UPDATE, intent, _row(intent))
 
 
 async def get_intent(conn: AsyncConnection, scope: Scope, intent_id: str, *, for_update: bool = False) -> PaymentIntent:
@@ -70,9 +80,9 @@ async def list_intents(conn: AsyncConnection, scope: Scope, params: ListParams) 
                             scope=scope, params=params)
 
 
-async def _write(conn: AsyncConnection, query: str, intent: PaymentIntent) -> None:
+async def _write(conn: AsyncConnection, query: str, intent: PaymentIntent, params: dict) -> None:
     try:
-        await conn.execute(query, _row(intent))
+        await conn.execute(query, params)
     except errors.ForeignKeyViolation:  # ledger.currencies is the list of currencies we know
         raise InvalidParameter(f"Invalid currency: {intent.currency.lower()}.", param="currency") from None
 

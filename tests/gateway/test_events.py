@@ -47,3 +47,11 @@ def test_a_refused_change_writes_no_event(client):
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.payment_intents.cancel(intent.id)
     assert len(client.v1.events.list().data) == 2
+
+
+def test_a_create_refused_by_the_database_writes_no_event(client):
+    # The intent and its event are one statement: an unknown currency (a foreign key) stops both.
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.payment_intents.create(params={"amount": 1000, "currency": "xyz"})
+    assert refused.value.param == "currency"
+    assert client.v1.events.list().data == [] and client.v1.payment_intents.list().data == []
