@@ -12,8 +12,8 @@ from litestar.response import Redirect, Template
 from litestar.params import FromPath
 from psycopg import AsyncConnection
 
-from catalogue import store as catalogue_store
 from gateway.api.dependencies import Connection
+from gateway.checkout import catalogue_names
 from gateway.checkout.ownership import owned_scope
 from gateway.checkout.page_input import form_text, origin_request_id
 from gateway.checkout.payment_choice import CARD, PaymentChoice, payment_choices, read_choice
@@ -45,8 +45,8 @@ async def owned_intent(request: Request, conn: AsyncConnection, intent_id: str) 
 
 async def _choice_page(request: Request, conn: AsyncConnection, intent: PaymentIntent, *, payer: str = "",
                        errors: list[FieldError] | None = None) -> Template:
-    service = await catalogue_store.get_service(conn, intent.service) if intent.service else None
-    agency = await catalogue_store.get_agency(conn, intent.agency_code)
+    service = await catalogue_names.services.get(conn, intent.service) if intent.service else None
+    agency = await catalogue_names.agencies.get(conn, intent.agency_code)
     sandbox = web_settings(request).mode == "sandbox"
     return render(request, "checkout/pay.html", status_code=400 if errors else 200, intent=intent, service=service,
                   agency=agency, choices=payment_choices(intent.payment_method_types, request.app.state.providers,

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from psycopg import AsyncConnection
 
-from catalogue import store as catalogue_store
 from catalogue.errors import CatalogueError
+from gateway.checkout import catalogue_names
+from gateway.checkout.receipt import Receipt, verification_code
 from gateway.keys.model import Scope
 from gateway.payments import attempt_store
 from gateway.payments.model import PaymentIntent, Status
-from gateway.checkout.receipt import Receipt, verification_code
 
 
 async def scope_of_intent(conn: AsyncConnection, intent_id: str) -> Scope | None:
@@ -26,11 +26,11 @@ async def receipt_for(conn: AsyncConnection, intent: PaymentIntent, key: bytes) 
         return None
     attempt = await attempt_store.get_attempt(conn, intent.latest_attempt_ref)
     paid_at = attempt.resolved_at or attempt.created_at
-    agency = await catalogue_store.get_agency(conn, intent.agency_code)
+    agency = await catalogue_names.agencies.get(conn, intent.agency_code)
     names = (intent.description or "", intent.description or "")
     if intent.service:
         try:
-            service = await catalogue_store.get_service(conn, intent.service)
+            service = await catalogue_names.services.get(conn, intent.service)
             names = (service.name_vi, service.name_en)
         except CatalogueError:
             pass  # a service since removed: the payment's own description stands

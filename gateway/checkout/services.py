@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery
 from catalogue import store as catalogue_store
 from catalogue.errors import CatalogueError
 from gateway.api.dependencies import Connection
+from gateway.checkout import catalogue_names
 from gateway.checkout.fee_summary import summarise_fee
 from gateway.checkout.journeys import ELECTRICITY_SERVICE, FINE_SERVICE, HOUSEHOLD_INSURANCE_SERVICE
 from gateway.web.templating import render
@@ -31,8 +32,8 @@ async def search_services(request: Request, conn: Connection, q: FromQuery[str] 
 @get("/services/{code:str}")
 async def service_page(request: Request, conn: Connection, code: FromPath[str]) -> Template:
     try:
-        service = await catalogue_store.get_service(conn, code)
-        agency = await catalogue_store.get_agency(conn, service.agency_code)
+        service = await catalogue_names.services.get(conn, code)
+        agency = await catalogue_names.agencies.get(conn, service.agency_code)
     except CatalogueError:
         raise NotFoundException() from None
     return render(request, "checkout/service.html", service=service, agency=agency, fee=summarise_fee(service.fee),

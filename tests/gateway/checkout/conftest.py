@@ -112,6 +112,11 @@ def phone(request: pytest.FixtureRequest, chromium: Browser, api_url: str) -> Vi
     return new_visit(chromium, api_url, request, "phone")
 
 
+@pytest.fixture
+def desktop(request: pytest.FixtureRequest, chromium: Browser, api_url: str) -> Visit:
+    return new_visit(chromium, api_url, request, "desktop")
+
+
 # ---------------------------------------------------------------- what citizens owe
 
 def _random(alphabet: str, length: int) -> str:

@@ -131,3 +131,37 @@ def test_find_a_service_without_diacritics_in_english(phone: Visit) -> None:
     page.get_by_role("link", name="Tiếng Việt").click()
     assert page.get_attribute("html", "lang") == "vi"
     assert page.get_by_role("heading", level=1).inner_text() == "Đổi giấy phép lái xe"
+
+
+def focused(visit: Visit) -> str:
+    return visit.page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()")
+
+
+def test_a_fine_is_found_and_its_payment_started_by_keyboard_alone(desktop: Visit, sandbox: Sandbox) -> None:
+    decision = sandbox.fine()
+    page = desktop.goto("/fines")
+    keyboard = page.keyboard
+    keyboard.press("Tab")
+    assert focused(desktop) == "Chuyển đến nội dung chính"  # the skip link comes first
+    keyboard.press("Enter")
+    keyboard.press("Tab")  # from the top of the main content: the back link, then the field
+    keyboard.press("Tab")
+    assert focused(desktop) == "lookup"
+    keyboard.type("not a plate")
+    keyboard.press("Enter")
+    desktop.step("error-focused")
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    keyboard.press("Tab")  # the summary's link leads to the field
+    keyboard.press("Enter")
+    assert focused(desktop) == "lookup"
+    keyboard.press("Control+A")
+    keyboard.type(decision.reference)
+    keyboard.press("Enter")
+    page.get_by_role("heading", name=f"Quyết định số {decision.reference}").wait_for()
+    for _ in range(10):  # Tab through the header and the back link to the button
+        keyboard.press("Tab")
+        if focused(desktop).startswith("Nộp phạt"):
+            break
+    keyboard.press("Enter")
+    page.get_by_role("heading", name="Chọn cách thanh toán").wait_for()
+    desktop.step("choose-by-keyboard")
