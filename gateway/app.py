@@ -20,6 +20,7 @@ from gateway.api.errors import EXCEPTION_HANDLERS
 from gateway.api.request_id import add_request_id
 from gateway.background import background_jobs
 from gateway.checkout.routes import checkout_router
+from gateway.console.routes import console_router
 from gateway.database import open_pool
 from gateway.migrations import discover_migrations
 from gateway.provider_setup import open_providers
@@ -53,7 +54,7 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> L
         route_handlers=[health.healthz, health.readyz, *payment_intents.HANDLERS, *events.HANDLERS,
                         *catalogue.HANDLERS, *dossiers.HANDLERS,
                         *webhook_endpoints.HANDLERS, *refunds.HANDLERS, *callbacks.HANDLERS,
-                        *_sandbox_mount(settings), *web.route_handlers, checkout_router()],
+                        *_sandbox_mount(settings), *web.route_handlers, checkout_router(), console_router()],
         lifespan=[lifespan],
         state=State({"migrations": discover_migrations(), **web.state}),
         template_config=web.template_config,

@@ -77,9 +77,10 @@ def _value_axis(top: float, fmt: Callable[[float], str]) -> list[str]:
 def _category_axis(categories: Sequence[str]) -> list[str]:
     every = max(1, math.ceil(len(categories) / MAX_CATEGORY_LABELS))
     step = PLOT_WIDTH / max(1, len(categories))
+    # Counted from the end: the latest category (the day being read) always has its label.
     return [f'<text x="{_num(LEFT + step * (i + 0.5))}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle"'
             f' fill="{TEXT}">{escape(label)}</text>'
-            for i, label in enumerate(categories) if i % every == 0]
+            for i, label in enumerate(categories) if (len(categories) - 1 - i) % every == 0]
 
 
 def _legend(series: Sequence[Series]) -> list[str]:

@@ -110,3 +110,10 @@ def test_labels_are_escaped() -> None:
 def test_nice_ceiling_covers_the_figure_closely(value) -> None:
     top = nice_ceiling(value)
     assert top >= value and top <= max(1, 2.5 * value)
+
+
+def test_the_latest_category_is_always_labelled() -> None:
+    days = [f"{d:02d}/11" for d in range(1, 15)]
+    texts = [t.text for t in parse(grouped_bar_chart("t", "d", days, [Series("s", [1.0] * 14)], chart_id="c"))
+             .iter(f"{SVG}text")]
+    assert "14/11" in texts and len([t for t in texts if t.endswith("/11")]) <= 8
