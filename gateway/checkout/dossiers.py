@@ -3,6 +3,8 @@ the dossier code and its tracking secret, the two things the citizen got on subm
 
 from __future__ import annotations
 
+import time
+
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 from psycopg import AsyncConnection
@@ -23,9 +25,13 @@ from gateway.checkout.page_input import (
 )
 from gateway.checkout.payment_start import start_payment
 from gateway.web.form_errors import FieldError
+from gateway.web.signed_values import seal, unseal
+from gateway.web.signing_key import request_signing_key
 from gateway.web.templating import page_translator, render
 
 CODE, SECRET = "dossier_code", "tracking_secret"
+PROOF_PURPOSE = "dossier-payment"
+PROOF_LIFETIME_S = 15 * 60
 
 
 def _form_page(request: Request, purpose: str, code: str = "", errors: list[FieldError] | None = None) -> Template:
@@ -59,18 +65,23 @@ async def dossier_amount(request: Request, conn: Connection) -> Template:
     tracked = await _tracked(request, conn, "pay")
     if isinstance(tracked, Template):
         return tracked
-    return render(request, "checkout/dossier_amount.html", dossier=tracked, secret=await form_text(request, SECRET),
+    # The next form proves that this browser gave the secret, without the secret itself
+    # being written into the page: the dossier's code, sealed, for PROOF_LIFETIME_S.
+    proof = seal(request_signing_key(request), PROOF_PURPOSE, [tracked.code, int(time.time()) + PROOF_LIFETIME_S])
+    return render(request, "checkout/dossier_amount.html", dossier=tracked, proof=proof,
                   awaiting=tracked.status == DossierStatus.AWAITING_PAYMENT)
 
 
 @post("/dossiers/pay/start")
 async def pay_dossier(request: Request, conn: Connection) -> Redirect | Template:
-    tracked = await _tracked(request, conn, "pay")
-    if isinstance(tracked, Template):
-        return tracked
-    if tracked.status != DossierStatus.AWAITING_PAYMENT:
-        return render(request, "checkout/dossier_amount.html", status_code=409, dossier=tracked, awaiting=False)
-    dossier = await get_dossier(conn, tracked.code)
+    t = page_translator(request)
+    proven = unseal(request_signing_key(request), PROOF_PURPOSE, await form_text(request, "proof"), tuple[str, int])
+    if proven is None or proven[1] < time.time():
+        return _form_page(request, "pay", proven[0] if proven else "",
+                          [FieldError(CODE, t("checkout.errors.dossier_code.expired"))])
+    dossier = await get_dossier(conn, proven[0])
+    if dossier.status != DossierStatus.AWAITING_PAYMENT:  # paid meanwhile, in another tab
+        return _form_page(request, "pay", dossier.code, [FieldError(CODE, t("checkout.errors.dossier_code.not_awaiting"))])
     service = await catalogue_store.get_service(conn, dossier.service_code)
     inputs = {name: str(value) for name, value in dossier.fields.items()}
     if any(field.name == DOSSIER_NUMBER_FIELD for field in service.fields):
@@ -80,7 +91,7 @@ async def pay_dossier(request: Request, conn: Connection) -> Redirect | Template
                                      livemode=livemode(request), reference=dossier.code,
                                      request_id=origin_request_id(request))
     except CatalogueError as error:
-        return _form_page(request, "pay", tracked.code, [refusal(page_translator(request), CODE, error)])
+        return _form_page(request, "pay", dossier.code, [refusal(t, CODE, error)])
     return to_payment(request, intent)
 
 

@@ -108,6 +108,7 @@ def test_pay_for_a_dossier_then_its_timeline_shows_paid(visit: Visit, sandbox: S
     page.fill("#tracking_secret", secret)
     visit.submit("Tiếp tục")
     visit.step("amount")
+    assert secret not in page.content()  # the next form carries a sealed proof, not the secret
     visit.submit(re.compile("^Thanh toán"))
     pay_at_sandbox(visit, "momo")
     visit.goto("/dossiers/track")

@@ -90,6 +90,21 @@ def test_bad_input_gets_plain_words_on_the_same_page(citizen: httpx.Client, sand
     assert changed.status_code == 400 and "Số tiền đã thay đổi" in changed.text
 
 
+def test_a_dossier_payment_needs_a_fresh_proof_of_its_secret(citizen: httpx.Client, sandbox: Sandbox) -> None:
+    code, secret = sandbox.dossier_awaiting_payment()
+    token = form_token(citizen.get("/dossiers/pay").text)
+    page = citizen.post("/dossiers/pay", data={"csrf_token": token, "dossier_code": code, "tracking_secret": secret})
+    proof = re.search(r'name="proof" value="([^"]+)"', page.text)[1]
+    payload, mac = proof.split(".")
+    for forged in ("", "x", f"{payload}.{mac[:-2]}xx"):
+        refused = citizen.post("/dossiers/pay/start", data={"csrf_token": token, "proof": forged,
+                                                            "expected_minor": "135000"})
+        assert refused.status_code == 400 and "Trang đã hết hạn" in summary(refused.text)[0]
+    started = citizen.post("/dossiers/pay/start", data={"csrf_token": token, "proof": proof,
+                                                        "expected_minor": "135000"})
+    assert started.status_code == 303 and started.headers["location"].startswith("/pay/pi_")
+
+
 def test_a_payment_answers_only_to_the_browser_that_started_it(citizen: httpx.Client, api_url: str,
                                                                sandbox: Sandbox) -> None:
     intent_id = start_fine_payment(citizen, sandbox)
