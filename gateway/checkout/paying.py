@@ -15,7 +15,7 @@ from psycopg import AsyncConnection
 from gateway.api.dependencies import Connection
 from gateway.checkout import catalogue_names
 from gateway.checkout.ownership import owned_scope
-from gateway.checkout.page_input import form_text, origin_request_id
+from gateway.checkout.page_input import form_text, livemode, origin_request_id
 from gateway.checkout.payment_choice import CARD, PaymentChoice, payment_choices, read_choice
 from gateway.checkout.status_view import view_status
 from gateway.errors import CardError, GatewayError, ResourceMissing
@@ -47,7 +47,7 @@ async def _choice_page(request: Request, conn: AsyncConnection, intent: PaymentI
                        errors: list[FieldError] | None = None) -> Template:
     service = await catalogue_names.services.get(conn, intent.service) if intent.service else None
     agency = await catalogue_names.agencies.get(conn, intent.agency_code)
-    sandbox = web_settings(request).mode == "sandbox"
+    sandbox = not livemode(request)
     return render(request, "checkout/pay.html", status_code=400 if errors else 200, intent=intent, service=service,
                   agency=agency, choices=payment_choices(intent.payment_method_types, request.app.state.providers,
                                                          sandbox=sandbox),
@@ -72,7 +72,7 @@ async def confirm_payment(request: Request, conn: Connection, intent_id: FromPat
     payer = " ".join((await form_text(request, "payer")).split())[:MAX_PAYER_LENGTH]
     choice = read_choice(await form_text(request, "method"), await form_text(request, "test_card"),
                          payment_choices(intent.payment_method_types, request.app.state.providers,
-                                         sandbox=web_settings(request).mode == "sandbox"))
+                                         sandbox=not livemode(request)))
     errors = [FieldError("payer", t("checkout.errors.payer.missing_field"))] if not payer else []
     errors += [FieldError("method", t("checkout.errors.method.missing_field"))] if choice is None else []
     if errors:
@@ -119,14 +119,14 @@ async def back_from_provider(intent_id: FromPath[str]) -> Redirect:
 async def payment_status(request: Request, conn: Connection, intent_id: FromPath[str]) -> Template:
     _, intent = await owned_intent(request, conn, intent_id)
     return render(request, "checkout/status.html", intent=intent,
-                  view=view_status(intent, sandbox=web_settings(request).mode == "sandbox"))
+                  view=view_status(intent, sandbox=not livemode(request)))
 
 
 @get("/pay/{intent_id:str}/state")
 async def payment_state(request: Request, conn: Connection, intent_id: FromPath[str]) -> dict[str, str]:
     """What the status page would show, for its script to notice a change without reloading."""
     _, intent = await owned_intent(request, conn, intent_id)
-    return {"state": view_status(intent, sandbox=web_settings(request).mode == "sandbox").kind}
+    return {"state": view_status(intent, sandbox=not livemode(request)).kind}
 
 
 HANDLERS = [choose_payment, confirm_payment, back_from_provider, payment_status, payment_state]
