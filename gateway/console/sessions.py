@@ -34,38 +34,44 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-async def _refuse_if_throttled(conn: AsyncConnection, email: str, address: str) -> None:
+async def _refuse_if_throttled(conn: AsyncConnection, email: str, address: str, attempt_id: int) -> None:
+    """Counts the failures recorded before ``attempt_id``, the ones still in flight included
+    (an attempt is a failure until it succeeds): however many guesses arrive at once, no
+    more than the limit get as far as a password check."""
     row = await (await conn.execute(statement("login_throttle"), {
-        "email": email, "address": address, "window": THROTTLE_WINDOW})).fetchone()
+        "email": email, "address": address, "window": THROTTLE_WINDOW, "attempt_id": attempt_id})).fetchone()
     by_email, by_address, email_free_in, address_free_in = row
     waits = [free_in for count, limit, free_in in ((by_email, ACCOUNT_FAILURES, email_free_in),
                                                     (by_address, ADDRESS_FAILURES, address_free_in))
              if count >= limit]
     if waits:
+        # A refused attempt checked no password: it is not a failure, and must not push the
+        # end of the wait further out.
+        await conn.execute("DELETE FROM gateway.staff_login_attempts WHERE id = %s", (attempt_id,))
         raise LoginThrottled(max(1, int(max(waits).total_seconds()) + 1))
-
-
-async def _record_attempt(conn: AsyncConnection, email: str, address: str, succeeded: bool) -> None:
-    await conn.execute("INSERT INTO gateway.staff_login_attempts (email, address, succeeded) VALUES (%s, %s, %s)",
-                       (email, address, succeeded))
 
 
 async def sign_in(conn: AsyncConnection, email: str, password: str, address: str) -> tuple[Staff, str]:
     """The account and a new session token; LoginThrottled before any password is checked
-    when the account or the address failed too often; LoginRefused otherwise."""
+    when the account or the address failed too often; LoginRefused otherwise.
+
+    ``conn`` in autocommit mode: the attempt is recorded (as a failure) before the check, so
+    that concurrent attempts see it."""
     try:
         email = normalise_email(email)
     except InvalidEmail:  # no such account can exist, but the attempt still counts against the address
         email = email.strip().lower()[:MAX_EMAIL_CHARS]
-    await _refuse_if_throttled(conn, email, address)
+    attempt_id = (await (await conn.execute(
+        "INSERT INTO gateway.staff_login_attempts (email, address, succeeded) VALUES (%s, %s, false) RETURNING id",
+        (email, address))).fetchone())[0]
+    await _refuse_if_throttled(conn, email, address, attempt_id)
     found = await (await conn.execute("SELECT id, password_hash FROM gateway.staff WHERE email = %s",
                                       (email,))).fetchone()
     matches = await asyncio.to_thread(verify_password, password, found[1] if found else UNKNOWN_ACCOUNT_HASH)
     staff = await get_staff(conn, found[0]) if found else None
     if not (matches and staff is not None and staff.active):
-        await _record_attempt(conn, email, address, False)
         raise LoginRefused("wrong email or password")
-    await _record_attempt(conn, email, address, True)
+    await conn.execute("UPDATE gateway.staff_login_attempts SET succeeded = true WHERE id = %s", (attempt_id,))
     return staff, await open_session(conn, staff.id)
 
 

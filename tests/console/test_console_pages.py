@@ -179,3 +179,11 @@ async def test_the_ledger_pages_list_balances_and_page_through_a_statement(datab
                                                                             "after_seq": "100000"})
             assert "Không có bút toán nào" in later.text
             assert (await browser.get("/console/ledger/statement", params={"account": "nope"})).status_code == 404
+
+
+async def test_pages_read_in_english_too(database_url, conn, tmp_path):
+    async with console_app(database_url, conn, tmp_path) as console:
+        async with console.signed_in(Role.OFFICER) as (browser, _):
+            browser.cookies.set("lang", "en")
+            page = (await browser.get("/console/runs")).text
+        assert '<html lang="en">' in page and "Finance console" in page and "Reconciliation runs" in page

@@ -3,6 +3,8 @@ address, session expiry and idling, disabling, and the audit of every change."""
 
 from __future__ import annotations
 
+import asyncio
+
 import psycopg
 import pytest
 
@@ -105,3 +107,23 @@ async def test_the_audit_log_refuses_changes(conn) -> None:
     await add_staff(conn, Role.AUDITOR)
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
         await conn.execute("DELETE FROM gateway.staff_audit")
+
+
+async def test_guesses_arriving_at_once_get_no_more_password_checks_than_the_limit(database_url, conn) -> None:
+    staff = await add_staff(conn, Role.OFFICER)
+
+    async def guess(n: int) -> str:
+        async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as own:
+            try:
+                await sessions.sign_in(own, staff.email, f"guess {n}", f"10.4.0.{n}")
+            except LoginRefused:
+                return "checked"
+            except LoginThrottled:
+                return "throttled"
+        return "signed in"
+
+    outcomes = await asyncio.gather(*(guess(n) for n in range(12)))
+    assert outcomes.count("checked") <= sessions.ACCOUNT_FAILURES and "signed in" not in outcomes
+    failures = (await (await conn.execute("SELECT count(*) FROM gateway.staff_login_attempts WHERE NOT succeeded"))
+                .fetchone())[0]
+    assert failures == outcomes.count("checked")
