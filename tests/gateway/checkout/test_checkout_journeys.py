@@ -166,3 +166,23 @@ def test_a_fine_is_found_and_its_payment_started_by_keyboard_alone(desktop: Visi
     keyboard.press("Enter")
     page.get_by_role("heading", name="Chọn cách thanh toán").wait_for()
     desktop.step("choose-by-keyboard")
+
+
+def test_error_pages_are_pages_too(phone: Visit) -> None:
+    page = phone.goto("/pay/pi_nobodys")
+    phone.step("not-found")
+    assert page.get_by_role("heading", level=1).inner_text() == "Không tìm thấy trang"
+    phone.goto("/fines")
+    phone.context.clear_cookies()  # the form's token no longer matches any cookie: an expired page
+    page.fill("#lookup", "30A12345")
+    phone.submit("Tiếp tục")
+    phone.step("expired-form")
+    assert page.get_by_role("heading", level=1).inner_text() == "Trang đã hết hạn"
+    phone.goto("/fines")
+    for _ in range(21):  # ten look-ups a minute per server process; the test server runs two
+        page.fill("#lookup", "30A99999")
+        phone.submit("Tiếp tục")
+        if page.get_by_role("heading", name="Bạn đã tra cứu quá nhiều lần").count():
+            break
+    phone.step("too-many-lookups")
+    assert page.get_by_role("heading", level=1).inner_text() == "Bạn đã tra cứu quá nhiều lần"
