@@ -21,8 +21,8 @@ Caller = NamedDependency[ApiKey]
 
 async def provide_connection(state: State) -> AsyncIterator[AsyncConnection]:
     """An autocommit connection from the pool, returned when the response is sent. Units of
-    work open their own transaction: an idempotency key must be committed before the
-    request's transaction starts (see gateway/idempotency/store.py)."""
+    work open their own transaction; an idempotent request's begins with its key's lock and
+    ends with its stored response (see gateway/idempotency/store.py)."""
     async with state.pool.connection() as conn:
         yield conn
 
