@@ -3,9 +3,12 @@ do), money in its currency, and the few ways a page reads its input."""
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
 from datetime import date
+from typing import TextIO
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.response import Template
 
 from gateway.console.auth import current_staff
@@ -14,6 +17,7 @@ from gateway.web.form_errors import FieldError
 from gateway.web.formatting import format_vnd
 from gateway.web.templating import render
 from reconciliation.amounts import format_amount_minor
+from reconciliation.reports import DayReport
 
 MAX_FIELD_CHARS = 500
 
@@ -46,3 +50,15 @@ def parse_day(text: str | None) -> date | None:
         return date.fromisoformat(text) if text else None
     except ValueError:
         return None
+
+
+def download(body: bytes, media_type: str, filename: str) -> Response:
+    return Response(body, media_type=media_type,
+                    headers={"content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"})
+
+
+def csv_download(report: DayReport, write: Callable[[DayReport, TextIO], None], filename: str) -> Response:
+    """One of reconciliation's CSV writers, as a file to save."""
+    stream = io.StringIO()
+    write(report, stream)
+    return download(stream.getvalue().encode(), "text/csv; charset=utf-8", filename)

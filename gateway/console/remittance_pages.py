@@ -3,8 +3,6 @@ and agency, and the treasury's remittance file for the day."""
 
 from __future__ import annotations
 
-import io
-
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -13,7 +11,7 @@ from litestar.response import Template
 from gateway.api.dependencies import Connection
 from gateway.console import finance_store
 from gateway.console.auth import needs
-from gateway.console.page import console_page, parse_day
+from gateway.console.page import console_page, csv_download, parse_day
 from gateway.console.roles import Permission
 from reconciliation import reports
 
@@ -42,11 +40,7 @@ async def remittance_day(request: Request, conn: Connection, day: FromPath[str])
 @get("/remittances/{day:str}/treasury.csv", opt=READ)
 async def treasury_file(conn: Connection, day: FromPath[str]) -> Response:
     report = await _day_report(conn, day)
-    stream = io.StringIO()
-    reports.write_remittance_file(report, stream)
-    return Response(stream.getvalue().encode(), media_type="text/csv; charset=utf-8",
-                    headers={"content-disposition": f'attachment; filename="treasury-remittances-{day}.csv"',
-                             "cache-control": "no-store"})
+    return csv_download(report, reports.write_remittance_file, f"treasury-remittances-{report.business_day}.csv")
 
 
 HANDLERS = [remittance_days, remittance_day, treasury_file]

@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
 from datetime import date
-from typing import TextIO
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
@@ -18,7 +15,7 @@ from gateway.api.dependencies import Connection
 from gateway.console import finance_store
 from gateway.console.audit import record_action
 from gateway.console.auth import current_staff, needs
-from gateway.console.page import console_page, form_field, parse_day
+from gateway.console.page import console_page, csv_download, download, form_field, parse_day
 from gateway.console.roles import Permission
 from gateway.console.run_charts import run_charts
 from gateway.web.form_errors import FieldError
@@ -67,22 +64,11 @@ async def run_detail(request: Request, conn: Connection, run_id: FromPath[int]) 
 @get("/runs/{run_id:int}/report.json", opt=READ)
 async def run_report_json(conn: Connection, run_id: FromPath[int]) -> Response:
     run, report = await _run_and_report(conn, run_id)
-    return _download(reports.report_json(report), "application/json", f"{_stem(run)}.json")
-
-
-def _csv(report: reports.DayReport, write: Callable[[reports.DayReport, TextIO], None]) -> bytes:
-    stream = io.StringIO()
-    write(report, stream)
-    return stream.getvalue().encode()
+    return download(reports.report_json(report), "application/json", f"{_stem(run)}.json")
 
 
 def _stem(run: Run) -> str:
     return f"reconciliation-{run.provider}-{run.business_day.isoformat()}"
-
-
-def _download(body: bytes, media_type: str, filename: str) -> Response:
-    return Response(body, media_type=media_type,
-                    headers={"content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"})
 
 
 CSV_FILES = {"report": reports.write_report_csv, "exceptions": reports.write_exceptions_csv,
@@ -94,7 +80,7 @@ async def run_report_csv(conn: Connection, run_id: FromPath[int], name: FromPath
     if name not in CSV_FILES:
         raise NotFoundException()
     run, report = await _run_and_report(conn, run_id)
-    return _download(_csv(report, CSV_FILES[name]), "text/csv; charset=utf-8", f"{_stem(run)}-{name}.csv")
+    return csv_download(report, CSV_FILES[name], f"{_stem(run)}-{name}.csv")
 
 
 @post("/days/{day:str}/close", opt=needs(Permission.ACT_FINANCE))
