@@ -64,7 +64,7 @@ def page_bytes(client: httpx.Client, path: str) -> int:
 
 def run_wrk(port: int, pages: list[str], cookie: str, seconds: int) -> float:
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{VISITORS}", f"-d{seconds}s", "-s", str(SCRIPT), "-H", f"Cookie: {cookie}",
+        ["wrk", "-t1", f"-c{VISITORS}", f"-d{seconds}s", "-s", str(SCRIPT), "-H", f"Cookie: {cookie}",
          f"http://127.0.0.1:{port}"], env=os.environ | {"PAGES": " ".join(pages)},
         capture_output=True, text=True, check=True).stdout
     print(output, flush=True)
