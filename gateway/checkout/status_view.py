@@ -12,11 +12,12 @@ import segno
 
 from gateway.payments.model import PaymentIntent, Status
 
+KINDS = ("succeeded", "transfer", "at_provider", "processing", "failed", "canceled", "not_started")
 REFRESH_S = 3  # how often a waiting page asks whether anything changed (follow-status.js)
 
 
 class StatusView(NamedTuple):
-    kind: str  # succeeded, transfer (a VietQR code to pay), at_provider, processing, failed, canceled, not_started
+    kind: str  # one of KINDS; transfer: a VietQR code to pay; at_provider: gone to the provider's page
     refresh_s: int | None = None
     continue_url: str | None = None  # the provider's page, to go back to
     qr_data_uri: str | None = None  # the VietQR code as an image

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.checkout.status_view import view_status
+from gateway.checkout.status_view import KINDS, view_status
 from gateway.payments.model import PaymentIntent, Status
 
 NEXT_ACTIONS = st.sampled_from([
@@ -31,6 +31,7 @@ def intent(status: Status, next_action: dict | None, error: dict | None) -> Paym
 def test_only_a_succeeded_intent_reads_as_paid(status: Status, action: dict | None, error: dict | None,
                                                sandbox: bool) -> None:
     view = view_status(intent(status, action, error), sandbox=sandbox)
+    assert view.kind in KINDS
     assert (view.kind == "succeeded") == (status == Status.SUCCEEDED)
     # Every page still waiting for the provider reloads itself; a finished one does not.
     assert (view.refresh_s is not None) == (view.kind in ("transfer", "at_provider", "processing"))
