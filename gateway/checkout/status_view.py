@@ -5,6 +5,7 @@ the payer's browser coming back from the provider."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import urlencode
 
@@ -26,6 +27,13 @@ class StatusView(NamedTuple):
     sandbox_bank_url: str | None = None  # sandbox mode: the simulated bank app that pays the code
 
 
+@lru_cache(maxsize=512)
+def qr_image(payload: str) -> str:
+    """The code as an SVG data URI. Drawing one takes milliseconds (segno tries every mask),
+    and a waiting citizen's page shows the same one again and again."""
+    return segno.make_qr(payload, error="m").svg_data_uri(scale=5)
+
+
 def view_status(intent: PaymentIntent, *, sandbox: bool) -> StatusView:
     action = intent.next_action or {}
     match intent.status:
@@ -36,7 +44,7 @@ def view_status(intent: PaymentIntent, *, sandbox: bool) -> StatusView:
         case Status.REQUIRES_ACTION if action.get("type") == "vietqr_display_qr_code":
             qr = action["vietqr_display_qr_code"]
             return StatusView("transfer", refresh_s=REFRESH_S * 2, transfer_reference=qr["reference"],
-                              qr_data_uri=segno.make_qr(qr["data"], error="m").svg_data_uri(scale=5),
+                              qr_data_uri=qr_image(qr["data"]),
                               sandbox_bank_url=f"/sandbox/vietqr/transfer?{urlencode({'payload': qr['data']})}"
                               if sandbox else None)
         case Status.REQUIRES_ACTION if action.get("type") == "redirect_to_url":
