@@ -84,7 +84,10 @@ async def confirm_payment(request: Request, conn: Connection, intent_id: FromPat
     if payer != intent.payer:
         async with conn.transaction():
             await update_payment_intent(conn, scope, intent_id, PaymentIntentUpdate(payer=payer), origin)
-    outcome = await _confirm(request, conn, scope, intent_id, choice, origin)
+    try:
+        outcome = await _confirm(request, conn, scope, intent_id, choice, origin)
+    except GatewayError:  # the intent changed under us (cancelled by its agency, paid in another tab)
+        return Redirect(f"/pay/{intent_id}/status", status_code=303)
     if isinstance(outcome, CardError):
         return await _choice_page(request, conn, intent, payer=payer,
                                   errors=[FieldError("method", t("checkout.errors.method.declined"))])

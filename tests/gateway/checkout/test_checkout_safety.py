@@ -143,3 +143,17 @@ def test_the_language_switch_goes_nowhere_but_here(citizen: httpx.Client) -> Non
         answer = citizen.get("/language/en", params={"next": target})
         assert answer.status_code == 303 and answer.headers["location"] == expected
     assert citizen.get("/fines").text.startswith('<!doctype html>\n<html lang="en">')
+
+
+def test_a_payment_its_agency_cancelled_says_so_instead_of_taking_money(
+        citizen: httpx.Client, sandbox: Sandbox, new_secret, api_url: str) -> None:
+    intent_id = start_fine_payment(citizen, sandbox)
+    page = citizen.get(f"/pay/{intent_id}")
+    cancelled = httpx.post(f"{api_url}/v1/payment_intents/{intent_id}/cancel",
+                           headers={"Authorization": f"Bearer {new_secret('BCA')}"})
+    assert cancelled.status_code == 200, cancelled.text
+    answer = citizen.post(f"/pay/{intent_id}", data={
+        "csrf_token": form_token(page.text), "payer": "Hoàng Văn Em", "method": "vnpay",
+        "attempt_key": re.search(r'name="attempt_key" value="([^"]+)"', page.text)[1]})
+    assert answer.status_code == 303 and answer.headers["location"] == f"/pay/{intent_id}/status"
+    assert "Khoản thanh toán đã bị hủy" in citizen.get(answer.headers["location"]).text
