@@ -13,6 +13,7 @@ from catalogue.billers import sandbox_billers
 from catalogue.definitions import Service
 from catalogue.errors import CatalogueError
 from catalogue.fees import HouseholdPremiumFee
+from catalogue.model import Household
 from catalogue.quoting import price_service
 from gateway.api.dependencies import Connection
 from gateway.checkout.journeys import HOUSEHOLD_INSURANCE_SERVICE
@@ -60,14 +61,16 @@ async def find_household(request: Request, conn: Connection) -> Template:
         household = await sandbox_billers().households[fee.registry].find_household(conn, number)
     except CatalogueError as error:
         return _lookup_page(request, text, [refusal(page_translator(request), FIELD, error)])
-    return _months_page(request, number, household.members, household.coverage_end, fee)
+    return _months_page(request, household, fee)
 
 
-def _months_page(request: Request, number: str, members: int, coverage_end, fee: HouseholdPremiumFee,
-                 errors: list | None = None) -> Template:
+def _months_page(request: Request, household: Household, fee: HouseholdPremiumFee,
+                 errors: list[FieldError] | None = None) -> Template:
+    """How many members and until when they are covered; never the head's name, which anyone
+    typing a number could otherwise read."""
     return render(request, "checkout/insurance_months.html", status_code=400 if errors else 200,
-                  number=number, members=members, coverage_end=coverage_end, months=fee.months_allowed,
-                  errors=errors or [])
+                  number=household.social_insurance_number, members=household.members,
+                  coverage_end=household.coverage_end, months=fee.months_allowed, errors=errors or [])
 
 
 @post("/health-insurance/premium")
@@ -81,8 +84,7 @@ async def show_premium(request: Request, conn: Connection) -> Template:
     except CatalogueError as error:
         return _lookup_page(request, number, [refusal(t, FIELD, error)])
     if not months.isdigit() or int(months) not in fee.months_allowed:
-        return _months_page(request, number, household.members, household.coverage_end, fee,
-                            [FieldError("months", t("checkout.errors.months.missing_field"))])
+        return _months_page(request, household, fee, [FieldError("months", t("checkout.errors.months.missing_field"))])
     quote = await price_service(conn, service.code, {FIELD: number, "months": months})
     base_salary_minor = await catalogue_store.base_salary_on(conn, quote.priced_on)
     return render(request, "checkout/insurance_premium.html", number=number, months=int(months), quote=quote,
