@@ -18,9 +18,11 @@ from gateway.settings import Settings, load_settings
 from providers.registry import close_sandboxes, sandbox_apps
 from providers.simulation.scenarios import SandboxTiming
 
-# Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection, not to the message.
+# Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection, not to the message. Host
+# is passed on: the sandboxes build the URLs they hand out (MoMo's payUrl) from it, and those
+# must be the gateway's.
 HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"transfer-encoding", b"upgrade", b"te", b"trailer",
-                        b"proxy-authorization", b"proxy-authenticate", b"host", b"content-length"})
+                        b"proxy-authorization", b"proxy-authenticate", b"content-length"})
 
 
 def scaled_timing(scale: float) -> SandboxTiming:
@@ -49,10 +51,12 @@ def sandboxes_from_environment() -> Litestar:
     return create_sandboxes_app(load_settings())
 
 
-def sandbox_proxy(target_url: str, client: httpx.AsyncClient):
-    """An ASGI app that forwards each request, path and all, to the sandbox process."""
+def sandbox_proxy(target_url: str):
+    """An ASGI app that forwards each request, path and all, to the sandbox process, with the
+    HTTP client the gateway app keeps in ``state.sandbox_client``."""
 
     async def proxy(scope: Scope, receive: Receive, send: Send) -> None:
+        client: httpx.AsyncClient = scope["app"].state.sandbox_client
         body = bytearray()
         while True:
             message = await receive()

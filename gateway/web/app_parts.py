@@ -25,10 +25,9 @@ class WebParts:
 
 
 def form_action_origins(settings: Settings) -> str:
-    """Where a form's redirect may lead besides ourselves: the live providers' pages, or in
-    sandbox mode the sandboxes' own server (some providers' sandbox pages are served there)."""
-    sandbox = settings.sandbox_url if settings.mode == "sandbox" and settings.sandbox_url else ""
-    return " ".join(filter(None, [settings.web_form_action_origins, sandbox]))
+    """Where a form's redirect may lead besides ourselves: the live providers' pages (the
+    sandboxes are ours, under /sandbox/)."""
+    return settings.web_form_action_origins
 
 
 def web_parts(settings: Settings) -> WebParts:
