@@ -38,20 +38,25 @@ async def ensure_provider_accounts(conn: AsyncConnection, providers: list[str], 
             await create_account(conn, spec)
 
 
+def payment_shares(intent: PaymentIntent) -> list[tuple[str, int]]:
+    """(agency, amount) for each receiver of the intent's money: the catalogue's split, or
+    all of it to the intent's agency."""
+    if intent.quote is None:
+        return [(intent.agency_code, intent.amount_minor)]
+    return [(a["agency_code"], a["amount_minor"]) for a in intent.quote["allocations"] if a["amount_minor"] > 0]
+
+
 def payment_transfers(intent: PaymentIntent, attempt: Attempt) -> list[Transfer]:
     """Debit the provider's clearing account, credit each receiving agency. Each transfer's
     id derives from the attempt, so booking twice is refused by the ledger as ``exists``."""
-    if intent.quote is None:
-        shares = [(intent.agency_code, attempt.amount_minor)]
-    else:
-        shares = [(a["agency_code"], a["amount_minor"]) for a in intent.quote["allocations"]]
+    shares = payment_shares(intent)
     assert sum(amount for _, amount in shares) == attempt.amount_minor, "a split adds up to the payment"
     return [
         Transfer(id=f"payment:{attempt.attempt_ref}:{index}", debit_account=clearing_account(attempt.provider),
                  credit_account=payable_account(agency), amount_minor=amount, currency=attempt.currency,
                  kind="payment", external_ref=attempt.attempt_ref,
                  metadata={"payment_intent": intent.id, "agency": intent.agency_code})
-        for index, (agency, amount) in enumerate(shares) if amount > 0
+        for index, (agency, amount) in enumerate(shares)
     ]
 
 

@@ -58,7 +58,7 @@ async def follow_refunds(pool: AsyncConnectionPool, providers: Providers, quiet_
     resolved = 0
     for refund_id, asked_before in due:
         async with pool.connection() as conn:
-            refund = await refund_store.get_refund_by_id(conn, refund_id)
+            refund = await refund_store.refund_by_id(conn, refund_id)
             attempt = await attempt_store.get_attempt(conn, refund.attempt_ref)
         result = await ask_provider(providers.adapters, refund, attempt, asked_before=asked_before)
         if result is None:

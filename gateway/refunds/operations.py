@@ -14,7 +14,7 @@ from gateway.events.store import Origin, append_event
 from gateway.keys.model import Scope
 from gateway.payments import attempt_store
 from gateway.payments import store as intent_store
-from gateway.payments.booking import clearing_account
+from gateway.payments.booking import clearing_account, payment_shares
 from gateway.payments.model import Attempt, PaymentIntent
 from gateway.refunds import store
 from gateway.refunds.model import Refund, RefundCreate, RefundStatus, charge_view, provider_refund_ref, refund_event_data
@@ -62,7 +62,7 @@ async def record_refund_result(conn: AsyncConnection, refund_id: str, result: Re
     """Post the reserved money when the provider refunded, release it when it refused."""
     now = datetime.now(UTC)
     async with conn.transaction():
-        before = await store.lock_refund(conn, refund_id)
+        before = await store.refund_by_id(conn, refund_id, for_update=True)
         after = msgspec.structs.replace(apply_result(before, result, now=now),
                                         requested_at=before.requested_at or now)
         await store.save_refund(conn, after)
@@ -88,16 +88,15 @@ async def record_refund_result(conn: AsyncConnection, refund_id: str, result: Re
 
 
 def _reservations(intent: PaymentIntent, attempt: Attempt, refund: Refund) -> list[Transfer]:
-    if intent.quote is None:
-        shares = [(intent.agency_code, attempt.amount_minor)]
-    else:
-        shares = [(a["agency_code"], a["amount_minor"]) for a in intent.quote["allocations"] if a["amount_minor"] > 0]
+    """The refund's share of each agency's part of the payment, reserved until the provider
+    answers."""
     return [
         Transfer(id=f"refund:{refund.id}:{index}", debit_account=payable_account(agency),
                  credit_account=clearing_account(attempt.provider), amount_minor=amount, currency=refund.currency,
                  kind="refund", pending=True, external_ref=provider_refund_ref(refund.id),
                  metadata={"payment_intent": intent.id, "attempt_ref": attempt.attempt_ref})
-        for index, (agency, amount) in enumerate(refund_shares(shares, refund.amount_minor)) if amount > 0
+        for index, (agency, amount) in enumerate(refund_shares(payment_shares(intent), refund.amount_minor))
+        if amount > 0
     ]
 
 

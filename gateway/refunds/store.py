@@ -32,7 +32,7 @@ UPDATE gateway.refunds
 
 SELECT = f"SELECT {COLUMNS} FROM gateway.refunds WHERE agency_code = %(agency_code)s AND livemode = %(livemode)s AND id = %(id)s"
 
-LOCK_BY_ID = f"SELECT {COLUMNS} FROM gateway.refunds WHERE id = %(id)s FOR UPDATE"
+SELECT_BY_ID = f"SELECT {COLUMNS} FROM gateway.refunds WHERE id = %(id)s"
 
 # What has been, or is being, given back of an attempt's payment: the most that may still be.
 REFUNDED_OF_ATTEMPT = """
@@ -40,9 +40,9 @@ SELECT coalesce(sum(amount_minor), 0)::bigint FROM gateway.refunds
  WHERE attempt_ref = %(attempt_ref)s AND status = ANY(%(statuses)s)
 """
 
-# Pending refunds not yet sent, or sent a while ago without an answer; SKIP LOCKED so that
-# every server process may run the job.
-CLAIM_DUE = f"""
+# Pending refunds not yet sent, or sent a while ago without an answer, marked as asked now;
+# SKIP LOCKED so that every server process may run the job.
+CLAIM_DUE = """
 WITH due AS (
     SELECT id, requested_at AS asked_at FROM gateway.refunds
      WHERE status = 'pending' AND (requested_at IS NULL OR requested_at < %(asked_before)s)
@@ -81,9 +81,11 @@ async def get_refund(conn: AsyncConnection, scope: Scope, refund_id: str) -> Ref
     return refund
 
 
-async def lock_refund(conn: AsyncConnection, refund_id: str) -> Refund:
+async def refund_by_id(conn: AsyncConnection, refund_id: str, *, for_update: bool = False) -> Refund:
+    """A refund of any agency, for the gateway's own jobs; ``for_update`` holds it until the
+    caller's transaction ends."""
     async with conn.cursor(row_factory=class_row(Refund)) as cur:
-        await cur.execute(LOCK_BY_ID, {"id": refund_id})
+        await cur.execute(SELECT_BY_ID + (" FOR UPDATE" if for_update else ""), {"id": refund_id})
         refund = await cur.fetchone()
     assert refund is not None, f"refund {refund_id} vanished"
     return refund
@@ -103,14 +105,6 @@ async def claim_due_refunds(conn: AsyncConnection, asked_before: datetime, limit
     run the refund job and each refund is followed once a period."""
     rows = await (await conn.execute(CLAIM_DUE, {"asked_before": asked_before, "limit": limit})).fetchall()
     return [(refund_id, asked_at is not None) for refund_id, asked_at in rows]
-
-
-async def get_refund_by_id(conn: AsyncConnection, refund_id: str) -> Refund:
-    async with conn.cursor(row_factory=class_row(Refund)) as cur:
-        await cur.execute(f"SELECT {COLUMNS} FROM gateway.refunds WHERE id = %(id)s", {"id": refund_id})
-        refund = await cur.fetchone()
-    assert refund is not None, f"refund {refund_id} vanished"
-    return refund
 
 
 async def list_refunds(conn: AsyncConnection, scope: Scope, params: RefundList) -> Page:
