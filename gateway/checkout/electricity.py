@@ -15,30 +15,16 @@ from catalogue.quoting import price_service
 from gateway.api.dependencies import Connection
 from gateway.checkout.journeys import ELECTRICITY_SERVICE
 from gateway.checkout.lookups import read_field
-from gateway.checkout.page_input import (
-    check_lookup_limit,
-    form_amount,
-    form_text,
-    livemode,
-    lookup_page,
-    origin_request_id,
-    refusal,
-    to_payment,
-)
-from gateway.checkout.payment_start import start_payment
-from gateway.web.form_errors import FieldError
-from gateway.web.templating import page_translator, render
+from gateway.checkout.page_input import LookupForm, check_lookup_limit, form_text
+from gateway.web.templating import render
 
 FIELD = "customer_code"
-
-
-def _lookup_page(request: Request, value: str = "", errors: list[FieldError] | None = None) -> Template:
-    return lookup_page(request, "electricity", "/electricity", FIELD, value, errors)
+FORM = LookupForm("electricity", "/electricity", FIELD)
 
 
 @get("/electricity")
 async def bill_lookup(request: Request) -> Template:
-    return _lookup_page(request)
+    return FORM.page(request)
 
 
 @post("/electricity")
@@ -50,20 +36,14 @@ async def find_bills(request: Request, conn: Connection) -> Template:
         code = read_field(text, next(f for f in service.fields if f.name == FIELD))
         quote = await price_service(conn, ELECTRICITY_SERVICE, {FIELD: code})
     except CatalogueError as error:
-        return _lookup_page(request, text, [refusal(page_translator(request), FIELD, error)])
+        return FORM.refused(request, text, error)
     return render(request, "checkout/electricity_bills.html", customer_code=code, quote=quote)
 
 
 @post("/electricity/pay")
 async def pay_bills(request: Request, conn: Connection) -> Redirect | Template:
-    check_lookup_limit(request)
     code = await form_text(request, FIELD)
-    try:
-        intent = await start_payment(conn, ELECTRICITY_SERVICE, {FIELD: code}, expected_minor=await form_amount(request),
-                                     livemode=livemode(request), reference=code, request_id=origin_request_id(request))
-    except CatalogueError as error:
-        return _lookup_page(request, code, [refusal(page_translator(request), FIELD, error)])
-    return to_payment(request, intent)
+    return await FORM.pay(request, conn, ELECTRICITY_SERVICE, {FIELD: code}, value=code, reference=code)
 
 
 HANDLERS = [bill_lookup, find_bills, pay_bills]

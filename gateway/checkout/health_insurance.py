@@ -18,26 +18,13 @@ from catalogue.quoting import price_service
 from gateway.api.dependencies import Connection
 from gateway.checkout.journeys import HOUSEHOLD_INSURANCE_SERVICE
 from gateway.checkout.lookups import read_field
-from gateway.checkout.page_input import (
-    check_lookup_limit,
-    form_amount,
-    form_text,
-    livemode,
-    lookup_page,
-    origin_request_id,
-    refusal,
-    to_payment,
-)
-from gateway.checkout.payment_start import start_payment
+from gateway.checkout.page_input import LookupForm, check_lookup_limit, form_text
 from gateway.checkout.premium_lines import premium_lines
 from gateway.web.form_errors import FieldError
 from gateway.web.templating import page_translator, render
 
 FIELD = "social_insurance_number"
-
-
-def _lookup_page(request: Request, value: str = "", errors: list[FieldError] | None = None) -> Template:
-    return lookup_page(request, "insurance", "/health-insurance", FIELD, value, errors)
+FORM = LookupForm("insurance", "/health-insurance", FIELD)
 
 
 async def _service(conn: AsyncConnection) -> tuple[Service, HouseholdPremiumFee]:
@@ -48,7 +35,7 @@ async def _service(conn: AsyncConnection) -> tuple[Service, HouseholdPremiumFee]
 
 @get("/health-insurance")
 async def household_lookup(request: Request) -> Template:
-    return _lookup_page(request)
+    return FORM.page(request)
 
 
 @post("/health-insurance")
@@ -60,7 +47,7 @@ async def find_household(request: Request, conn: Connection) -> Template:
         number = read_field(text, next(f for f in service.fields if f.name == FIELD))
         household = await sandbox_billers().households[fee.registry].find_household(conn, number)
     except CatalogueError as error:
-        return _lookup_page(request, text, [refusal(page_translator(request), FIELD, error)])
+        return FORM.refused(request, text, error)
     return _months_page(request, household, fee)
 
 
@@ -82,7 +69,7 @@ async def show_premium(request: Request, conn: Connection) -> Template:
     try:
         household = await sandbox_billers().households[fee.registry].find_household(conn, number)
     except CatalogueError as error:
-        return _lookup_page(request, number, [refusal(t, FIELD, error)])
+        return FORM.refused(request, number, error)
     if not months.isdigit() or int(months) not in fee.months_allowed:
         return _months_page(request, household, fee, [FieldError("months", t("checkout.errors.months.missing_field"))])
     quote = await price_service(conn, service.code, {FIELD: number, "months": months})
@@ -94,15 +81,9 @@ async def show_premium(request: Request, conn: Connection) -> Template:
 
 @post("/health-insurance/pay")
 async def pay_premium(request: Request, conn: Connection) -> Redirect | Template:
-    check_lookup_limit(request)
     number, months = await form_text(request, FIELD), await form_text(request, "months")
-    try:
-        intent = await start_payment(conn, HOUSEHOLD_INSURANCE_SERVICE, {FIELD: number, "months": months},
-                                     expected_minor=await form_amount(request), livemode=livemode(request),
-                                     reference=None, request_id=origin_request_id(request))
-    except CatalogueError as error:
-        return _lookup_page(request, number, [refusal(page_translator(request), FIELD, error)])
-    return to_payment(request, intent)
+    return await FORM.pay(request, conn, HOUSEHOLD_INSURANCE_SERVICE, {FIELD: number, "months": months},
+                          value=number, reference=None)
 
 
 HANDLERS = [household_lookup, find_household, show_premium, pay_premium]
