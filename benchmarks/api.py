@@ -11,20 +11,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 
-import httpx
 import psycopg
 
-from benchmarks.common import fresh_database, report
+from benchmarks.common import fresh_database, report, serving
 from gateway.keys.model import Mode
 from gateway.keys.store import create_key
 
@@ -32,32 +26,9 @@ CONNECTIONS = 32
 SCRIPT = Path(__file__).parent / "wrk" / "create_payment_intents.lua"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 async def new_key(url: str) -> str:
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         return (await create_key(conn, "BCA", Mode.TEST))[1]
-
-
-def start_server(url: str, port: int, home: str) -> subprocess.Popen:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PUBLICPAY_")} | {
-        "PUBLICPAY_DATABASE_URL": url, "PUBLICPAY_HOME": home, "PUBLICPAY_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port), "--workers", "2"],
-                              env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    server.kill()
-    raise SystemExit("the server did not become ready within 60 s")
 
 
 def run_wrk(port: int, secret: str, seconds: int) -> dict:
@@ -77,16 +48,10 @@ def run_wrk(port: int, secret: str, seconds: int) -> dict:
 def main(quick: bool) -> dict:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
-    with fresh_database() as url, tempfile.TemporaryDirectory() as home:
-        port = free_port()
-        server = start_server(url, port, home)  # it migrates and loads the catalogue itself
-        try:
-            secret = asyncio.run(new_key(url))
-            run_wrk(port, secret, 2)  # warm-up: connection pools, prepared statements
-            return run_wrk(port, secret, 5 if quick else 20)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with fresh_database() as url, serving(url) as port:  # the server loads the catalogue itself
+        secret = asyncio.run(new_key(url))
+        run_wrk(port, secret, 2)  # warm-up: connection pools, prepared statements
+        return run_wrk(port, secret, 5 if quick else 20)
 
 
 if __name__ == "__main__":

@@ -19,13 +19,11 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import httpx
 
-from benchmarks.api import free_port, start_server
-from benchmarks.common import fresh_database, report
+from benchmarks.common import fresh_database, report, serving
 
 VISITORS = 16
 SCRIPT = Path(__file__).parent / "wrk" / "pages.lua"
@@ -76,21 +74,15 @@ def run_wrk(port: int, pages: list[str], cookie: str, seconds: int) -> float:
 def main(quick: bool) -> dict:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
-    with fresh_database() as url, tempfile.TemporaryDirectory() as home:
-        port = free_port()
-        server = start_server(url, port, home)
-        try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-                pages = PUBLIC_PAGES + journey_pages(client)
-                weights = {path: page_bytes(client, path) for path in pages}
-                cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
-            print("\n".join(f"{size:>8} B  {path}" for path, size in weights.items()), flush=True)
-            run_wrk(port, pages, cookie, 2)  # warm-up: pools, templates, prepared statements
-            p95_ms = run_wrk(port, pages, cookie, 5 if quick else 20)
-            return {"max_page_bytes": max(weights.values()), "p95_ms": round(p95_ms, 1)}
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with fresh_database() as url, serving(url) as port:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            pages = PUBLIC_PAGES + journey_pages(client)
+            weights = {path: page_bytes(client, path) for path in pages}
+            cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+        print("\n".join(f"{size:>8} B  {path}" for path, size in weights.items()), flush=True)
+        run_wrk(port, pages, cookie, 2)  # warm-up: pools, templates, prepared statements
+        p95_ms = run_wrk(port, pages, cookie, 5 if quick else 20)
+        return {"max_page_bytes": max(weights.values()), "p95_ms": round(p95_ms, 1)}
 
 
 if __name__ == "__main__":
