@@ -46,8 +46,7 @@ async def _refuse_if_throttled(conn: AsyncConnection, email: str, address: str, 
              if count >= limit]
     if waits:
         # A refused attempt checked no password: it is not a failure, and must not push the
-        # end of the wait further out.
-        await conn.execute("DELETE FROM gateway.staff_login_attempts WHERE id = %s", (attempt_id,))
+        # end of the wait further out. Raising rolls back the transaction that recorded it.
         raise LoginThrottled(max(1, int(max(waits).total_seconds()) + 1))
 
 
@@ -55,16 +54,24 @@ async def sign_in(conn: AsyncConnection, email: str, password: str, address: str
     """The account and a new session token; LoginThrottled before any password is checked
     when the account or the address failed too often; LoginRefused otherwise.
 
-    ``conn`` in autocommit mode: the attempt is recorded (as a failure) before the check, so
-    that concurrent attempts see it."""
+    ``conn`` in autocommit mode: the attempt is recorded (as a failure) and committed before
+    the password is checked, so that concurrent attempts see it."""
     try:
         email = normalise_email(email)
     except InvalidEmail:  # no such account can exist, but the attempt still counts against the address
         email = email.strip().lower()[:MAX_EMAIL_CHARS]
-    attempt_id = (await (await conn.execute(
-        "INSERT INTO gateway.staff_login_attempts (email, address, succeeded) VALUES (%s, %s, false) RETURNING id",
-        (email, address))).fetchone())[0]
-    await _refuse_if_throttled(conn, email, address, attempt_id)
+    async with conn.transaction():
+        # Attempts on one account or from one address are counted one after the other: an
+        # identity id is taken before its row commits, so unserialised attempts arriving at
+        # once could each miss the others and all get a password check. Account before
+        # address, in every attempt, so that two attempts never wait for each other's lock.
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('staff-login-email:' || %s, 0)),"
+                           " pg_advisory_xact_lock(hashtextextended('staff-login-address:' || %s, 0))",
+                           (email, address))
+        attempt_id = (await (await conn.execute(
+            "INSERT INTO gateway.staff_login_attempts (email, address, succeeded) VALUES (%s, %s, false) RETURNING id",
+            (email, address))).fetchone())[0]
+        await _refuse_if_throttled(conn, email, address, attempt_id)
     found = await (await conn.execute("SELECT id, password_hash FROM gateway.staff WHERE email = %s",
                                       (email,))).fetchone()
     matches = await asyncio.to_thread(verify_password, password, found[1] if found else UNKNOWN_ACCOUNT_HASH)
