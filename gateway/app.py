@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 import httpx
 from litestar import Litestar
 from litestar.handlers import asgi
-from litestar.types import Receive, Scope, Send
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -30,8 +29,9 @@ from gateway.web.app_parts import web_parts
 
 
 def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> Litestar:
-    """The gateway's app. With ``pool``, the caller owns the pool; otherwise the app opens
-    one on ``settings.database_url`` for its lifetime."""
+    """The gateway's app. With ``pool``, the caller owns the pool (which then also records
+    confirm attempts and refund reservations: size it above the requests in flight);
+    otherwise the app opens its pools on ``settings.database_url`` for its lifetime."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -39,13 +39,15 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> L
             app.state.providers = providers
             app.state.sandbox_client = sandbox
             if pool is not None:
-                app.state.pool = pool
+                app.state.pool = app.state.recording_pool = pool
                 yield
                 return
             if not settings.database_url:
                 raise RuntimeError("PUBLICPAY_DATABASE_URL is not set; `publicpay serve` sets it for its workers")
-            async with open_pool(settings.database_url, settings) as opened:
+            async with open_pool(settings.database_url, settings) as opened, \
+                    open_pool(settings.database_url, settings, max_size=RECORDING_POOL_SIZE) as recording:
                 app.state.pool = opened
+                app.state.recording_pool = recording
                 async with background_jobs(opened, providers, settings):
                     yield
 
@@ -66,17 +68,18 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> L
 
 
 SANDBOX_PROXY_TIMEOUT_S = 300.0
+# What must commit before a provider is asked (a confirm's attempt, a refund's reservation)
+# runs on a connection of its own while the request holds its own: from a pool of its own,
+# whose holders wait for nothing else, so that a burst of such requests cannot take every
+# connection of the main pool and then wait on each other for one more.
+RECORDING_POOL_SIZE = 4
 
 
 def _sandbox_mount(settings: Settings) -> list:
     """In sandbox mode, ``/sandbox/<code>/…`` reaches the sandboxes' own process."""
     if settings.sandbox_url is None:
         return []
-
-    async def forward(scope: Scope, receive: Receive, send: Send) -> None:
-        await sandbox_proxy(settings.sandbox_url, scope["app"].state.sandbox_client)(scope, receive, send)
-
-    return [asgi("/sandbox", is_mount=True, copy_scope=True)(forward)]
+    return [asgi("/sandbox", is_mount=True, copy_scope=True)(sandbox_proxy(settings.sandbox_url))]
 
 
 @contextlib.asynccontextmanager

@@ -109,12 +109,13 @@ def database_url(settings: Settings) -> Iterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def open_pool(url: str, settings: Settings) -> AsyncIterator[AsyncConnectionPool]:
+async def open_pool(url: str, settings: Settings, *, max_size: int | None = None) -> AsyncIterator[AsyncConnectionPool]:
     """A pool of autocommit connections: units of work open their own transaction."""
+    max_size = max_size or settings.pool_max_size
     pool = AsyncConnectionPool(
         url,
-        min_size=settings.pool_min_size,
-        max_size=settings.pool_max_size,
+        min_size=min(settings.pool_min_size, max_size),
+        max_size=max_size,
         kwargs={"autocommit": True},
         open=False,
     )

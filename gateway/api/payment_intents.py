@@ -79,7 +79,7 @@ async def confirm_payment_intent(
     state = request.app.state
 
     async def confirm(tx: AsyncConnection, origin: Origin):
-        outcome = await confirming.confirm_payment_intent(state.pool, state.providers, tx, caller.scope, intent_id,
+        outcome = await confirming.confirm_payment_intent(state.recording_pool, state.providers, tx, caller.scope, intent_id,
                                                           params, origin)
         return outcome if isinstance(outcome, GatewayError) else as_resource(outcome)
 

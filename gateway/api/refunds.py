@@ -27,7 +27,7 @@ async def create_refund(request: Request, conn: Connection, caller: Caller) -> R
     async def create(tx: AsyncConnection, origin: Origin):
         # Reserved and committed before the provider is asked, so that a crash in between
         # leaves a pending refund for the refund job to follow up, never a lost one.
-        async with state.pool.connection() as reserving, reserving.transaction():
+        async with state.recording_pool.connection() as reserving, reserving.transaction():
             refund, attempt, fresh = await operations.create_refund(reserving, caller.scope, params, origin)
         if refund.status != RefundStatus.PENDING:
             return as_resource(refund)

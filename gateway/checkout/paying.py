@@ -107,7 +107,7 @@ async def _confirm(request: Request, conn: AsyncConnection, scope: Scope, intent
         params = PaymentIntentConfirm(payment_method_data=PaymentMethodData(type=choice.provider), return_url=return_url)
     state = request.app.state
     async with conn.transaction():
-        return await confirm_payment_intent(state.pool, state.providers, conn, scope, intent_id, params, origin)
+        return await confirm_payment_intent(state.recording_pool, state.providers, conn, scope, intent_id, params, origin)
 
 
 @get("/pay/{intent_id:str}/return")

@@ -65,7 +65,9 @@ async def confirm_payment_intent(
     pool: AsyncConnectionPool, providers: Providers, tx: AsyncConnection, scope: Scope, intent_id: str,
     params: PaymentIntentConfirm, origin: Origin,
 ) -> PaymentIntent | GatewayError:
-    """The confirmed intent, or the refusal to answer with (after it was recorded)."""
+    """The confirmed intent, or the refusal to answer with (after it was recorded). ``pool``
+    gives the connection the attempt is recorded on: not the one ``tx`` came from, which
+    the caller holds meanwhile (see gateway.app.RECORDING_POOL_SIZE)."""
     attempt, intent = await _begin(pool, providers, scope, intent_id, params, origin)
     if intent.status != Status.PROCESSING or intent.latest_attempt_ref != attempt.attempt_ref:
         return intent  # a retried confirm whose attempt has already been answered

@@ -100,3 +100,20 @@ def test_vnpay_redirect_then_signed_ipn_settles_the_payment(client, agency, api_
     assert wait_for_status(client, intent.id, "succeeded").status == "succeeded"
     assert ledger_payments(api_database_url, confirmed.latest_attempt) == [
         ("provider:vnpay:clearing", f"agency:{agency}:payable", 150_000)]
+
+
+def test_more_confirms_at_once_than_pooled_connections_all_complete(api_url, secret, client):
+    """Each confirm holds its request's connection while it records its attempt on another:
+    a burst larger than the pool must queue, not leave every request waiting for a second
+    connection that no one returns."""
+    intents = [create(client).id for _ in range(60)]  # 30 a worker, above its pool of 20
+
+    async def confirm_all() -> list[int]:
+        async with httpx.AsyncClient(base_url=api_url, auth=(secret, ""), timeout=60) as http:
+            answers = await asyncio.gather(*(
+                http.post(f"/v1/payment_intents/{intent_id}/confirm", data={"payment_method": "pm_card_visa"})
+                for intent_id in intents))
+        return [answer.status_code for answer in answers]
+
+    assert asyncio.run(confirm_all()) == [200] * len(intents)
+    assert {client.v1.payment_intents.retrieve(i).status for i in intents} == {"succeeded"}
