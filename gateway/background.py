@@ -1,7 +1,8 @@
 """Work each server process does beside answering requests: delivering webhooks, voiding
-pending ledger transfers whose timeout has passed, querying providers about quiet attempts
-and following refunds. All are safe to run in every process at once (SKIP LOCKED claims; a
-pending transfer is resolved at most once; an attempt is settled once)."""
+pending ledger transfers whose timeout has passed, querying providers about quiet attempts,
+following refunds and deleting expired idempotency keys. All are safe to run in every
+process at once (SKIP LOCKED claims and deletes; a pending transfer is resolved at most
+once; an attempt is settled once)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from functools import partial
 
 from psycopg_pool import AsyncConnectionPool
 
+from gateway.idempotency.store import delete_expired_keys
 from gateway.payments.jobs import follow_refunds, query_quiet_attempts
 from gateway.provider_setup import Providers
 from gateway.settings import Settings
@@ -21,6 +23,9 @@ from gateway.webhooks.delivery import run_delivery_worker
 from ledger.store import expire_pending_transfers
 
 log = logging.getLogger(__name__)
+
+# Expired keys answer as absent whether deleted or not: deleting them only bounds the table.
+IDEMPOTENCY_CLEANUP_INTERVAL_S = 600
 
 
 async def run_every(interval_s: float, job: Callable[[], Awaitable[int]], what: str, stop: asyncio.Event) -> None:
@@ -41,6 +46,11 @@ async def expire_pending(pool: AsyncConnectionPool) -> int:
         return len(await expire_pending_transfers(conn))
 
 
+async def delete_expired_idempotency_keys(pool: AsyncConnectionPool) -> int:
+    async with pool.connection() as conn:
+        return await delete_expired_keys(conn)
+
+
 @contextlib.asynccontextmanager
 async def background_jobs(pool: AsyncConnectionPool, providers: Providers, settings: Settings) -> AsyncIterator[None]:
     """The jobs run while the block runs, and stop with it."""
@@ -53,7 +63,9 @@ async def background_jobs(pool: AsyncConnectionPool, providers: Providers, setti
             asyncio.create_task(run_every(poll_s, partial(query_quiet_attempts, pool, providers, quiet),
                                           "settled quiet attempts by status query", stop)),
             asyncio.create_task(run_every(poll_s, partial(follow_refunds, pool, providers, quiet),
-                                          "resolved refunds", stop))]
+                                          "resolved refunds", stop)),
+            asyncio.create_task(run_every(IDEMPOTENCY_CLEANUP_INTERVAL_S, partial(delete_expired_idempotency_keys, pool),
+                                          "deleted expired idempotency keys", stop))]
     try:
         yield
     finally:

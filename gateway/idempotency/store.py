@@ -10,6 +10,10 @@ retry. A lock rather than the row itself, because a row would have to be committ
 the transaction starts (so that a concurrent request finds it to fail to lock, not an insert
 to wait for): a second commit, with its WAL flush, for every request.
 
+A row older than 24 hours is as good as absent: the key runs afresh and its row is
+overwritten. ``delete_expired_keys`` removes such rows in the background, so the table holds
+about one day of keys.
+
 Each end of the bracket is one query string of several statements, so one round trip and
 one call into psycopg (tens of microseconds of Python each): BEGIN, the
 key's lock, the key's stored row and a savepoint for the operation; then (for a refused
@@ -28,14 +32,16 @@ from gateway.errors import IdempotencyInFlight, IdempotencyMismatch
 
 log = logging.getLogger(__name__)
 
+KEPT_FOR = "interval '24 hours'"  # how long a response is replayed, as Stripe does
+
 # The lock is 64 bits of the key's hash, seeded by the API key: two different keys in flight at
 # once share one (and one of them gets a needless 409) with a probability of about 2**-64.
 # READ COMMITTED is said, not assumed: each statement sees what was committed before it
 # started, so the row is read after the lock is granted, as the key's previous holder left it.
-BEGIN_WITH_KEY = """
+BEGIN_WITH_KEY = f"""
 BEGIN ISOLATION LEVEL READ COMMITTED;
 SELECT pg_try_advisory_xact_lock(hashtextextended(%(key)s, %(api_key_id)s));
-SELECT request_sha256, response_status, response_body, created_at < now() - interval '24 hours' AS expired
+SELECT request_sha256, response_status, response_body, created_at < now() - {KEPT_FOR} AS expired
   FROM gateway.idempotency_keys
  WHERE api_key_id = %(api_key_id)s AND key = %(key)s;
 SAVEPOINT operation
@@ -54,6 +60,19 @@ ON CONFLICT (api_key_id, key) DO UPDATE
    SET request_sha256 = excluded.request_sha256, response_status = excluded.response_status,
        response_body = excluded.response_body, created_at = now();
 COMMIT
+"""
+
+
+# One batch of expired rows, oldest first, skipping rows another deleter or a request
+# reusing the key holds: every process may run it at once, and each statement stays short.
+DELETE_EXPIRED_BATCH = f"""
+DELETE FROM gateway.idempotency_keys
+ WHERE (api_key_id, key) IN (
+       SELECT api_key_id, key FROM gateway.idempotency_keys
+        WHERE created_at < now() - {KEPT_FOR}
+        ORDER BY created_at
+        LIMIT %(batch_size)s
+          FOR UPDATE SKIP LOCKED)
 """
 
 
@@ -107,3 +126,14 @@ async def roll_back(conn: AsyncConnection) -> None:
         await conn.execute("ROLLBACK")
     except Error as exc:
         log.warning("rolling back an idempotent request failed: %s", exc)
+
+
+async def delete_expired_keys(conn: AsyncConnection, batch_size: int = 1000) -> int:
+    """Delete the rows of keys past their 24 hours, one committed batch at a time (on an
+    autocommit connection); return how many."""
+    deleted = 0
+    while True:
+        batch = (await conn.execute(DELETE_EXPIRED_BATCH, {"batch_size": batch_size})).rowcount
+        deleted += batch
+        if batch < batch_size:
+            return deleted

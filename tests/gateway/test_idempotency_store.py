@@ -1,11 +1,17 @@
 """The idempotency bracket at the store level, on real connections: one request holds a key
-for the length of its transaction; what it stores is replayed; what it refused is undone."""
+for the length of its transaction; what it stores is replayed; what it refused is undone;
+rows past their 24 hours are deleted in the background."""
+
+import asyncio
+from functools import partial
 
 import psycopg
 import pytest
+from psycopg_pool import AsyncConnectionPool
 
+from gateway.background import delete_expired_idempotency_keys, run_every
 from gateway.errors import IdempotencyInFlight, IdempotencyMismatch
-from gateway.idempotency.store import StoredResponse, begin_with_key, commit_response, roll_back
+from gateway.idempotency.store import StoredResponse, begin_with_key, commit_response, delete_expired_keys, roll_back
 from gateway.keys.model import Mode
 from gateway.keys.store import create_key
 
@@ -83,3 +89,62 @@ async def test_an_expired_key_starts_afresh(conn, api_key_id):
     await commit_response(conn, api_key_id, "k", OTHER_FINGERPRINT, REFUSED, keep_changes=True)
     assert await begin_with_key(conn, api_key_id, "k", OTHER_FINGERPRINT) == REFUSED
     assert await count(conn, "gateway.idempotency_keys") == 1
+
+
+async def store_keys(conn, api_key_id: int, keys: list[str], *, age: str = "0 seconds") -> None:
+    for key in keys:
+        assert await begin_with_key(conn, api_key_id, key, FINGERPRINT) is None
+        await commit_response(conn, api_key_id, key, FINGERPRINT, OK, keep_changes=True)
+    await conn.execute("UPDATE gateway.idempotency_keys SET created_at = now() - %s::interval WHERE key = ANY(%s)",
+                       (age, keys))
+
+
+async def stored_keys(conn) -> set[str]:
+    return {key for (key,) in await (await conn.execute("SELECT key FROM gateway.idempotency_keys")).fetchall()}
+
+
+async def test_expired_keys_are_deleted_in_batches_and_fresh_ones_kept(conn, api_key_id):
+    await store_keys(conn, api_key_id, [f"old-{i}" for i in range(7)], age="24 hours 1 second")
+    await store_keys(conn, api_key_id, ["day-old-but-in-time"], age="23 hours 59 minutes")
+    await store_keys(conn, api_key_id, ["fresh"])
+    assert await delete_expired_keys(conn, batch_size=3) == 7
+    assert await stored_keys(conn) == {"day-old-but-in-time", "fresh"}
+    assert await delete_expired_keys(conn, batch_size=3) == 0
+    assert await begin_with_key(conn, api_key_id, "fresh", FINGERPRINT) == OK
+    await roll_back(conn)
+
+
+async def test_deleters_in_several_processes_at_once_delete_each_row_once(conn, database_url, api_key_id):
+    await store_keys(conn, api_key_id, [f"old-{i}" for i in range(200)], age="25 hours")
+    connections = [await psycopg.AsyncConnection.connect(database_url, autocommit=True) for _ in range(4)]
+    try:
+        counts = await asyncio.gather(*(delete_expired_keys(c, batch_size=7) for c in connections))
+    finally:
+        for connection in connections:
+            await connection.close()
+    assert sum(counts) == 200 and await stored_keys(conn) == set()
+
+
+async def test_a_key_reused_while_its_expired_row_is_deleted_stores_its_new_response(conn, other, api_key_id):
+    await store_keys(conn, api_key_id, ["k"], age="25 hours")
+    assert await begin_with_key(conn, api_key_id, "k", OTHER_FINGERPRINT) is None
+    assert await delete_expired_keys(other) == 1  # the request has read the row but not locked it
+    await commit_response(conn, api_key_id, "k", OTHER_FINGERPRINT, REFUSED, keep_changes=True)
+    assert await begin_with_key(conn, api_key_id, "k", OTHER_FINGERPRINT) == REFUSED
+    await roll_back(conn)
+    assert await delete_expired_keys(other) == 0
+
+
+async def test_the_server_deletes_expired_keys_in_the_background(conn, database_url, api_key_id):
+    await store_keys(conn, api_key_id, ["old"], age="25 hours")
+    await store_keys(conn, api_key_id, ["fresh"])
+    stop = asyncio.Event()
+    async with AsyncConnectionPool(database_url, kwargs={"autocommit": True}, open=False) as pool:
+        job = asyncio.create_task(run_every(0.1, partial(delete_expired_idempotency_keys, pool), "cleanup", stop))
+        for _ in range(50):
+            if await stored_keys(conn) == {"fresh"}:
+                break
+            await asyncio.sleep(0.1)
+        stop.set()
+        await asyncio.wait_for(job, 5)
+    assert await stored_keys(conn) == {"fresh"}
