@@ -13,7 +13,17 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from psycopg_pool import AsyncConnectionPool
 
-from gateway.api import callbacks, catalogue, dossiers, events, health, payment_intents, refunds, webhook_endpoints
+from gateway.api import (
+    callbacks,
+    catalogue,
+    checkout_sessions,
+    dossiers,
+    events,
+    health,
+    payment_intents,
+    refunds,
+    webhook_endpoints,
+)
 from gateway.api.dependencies import authenticator, provide_connection
 from gateway.api.errors import EXCEPTION_HANDLERS
 from gateway.api.request_id import add_request_id
@@ -55,7 +65,8 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> L
     return Litestar(
         route_handlers=[health.healthz, health.readyz, *payment_intents.HANDLERS, *events.HANDLERS,
                         *catalogue.HANDLERS, *dossiers.HANDLERS,
-                        *webhook_endpoints.HANDLERS, *refunds.HANDLERS, *callbacks.HANDLERS,
+                        *webhook_endpoints.HANDLERS, *refunds.HANDLERS, *checkout_sessions.HANDLERS,
+                        *callbacks.HANDLERS,
                         *_sandbox_mount(settings), *web.route_handlers, checkout_router(), console_router()],
         lifespan=[lifespan],
         state=State({"migrations": discover_migrations(), **web.state}),

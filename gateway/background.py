@@ -18,6 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 from gateway.idempotency.store import delete_expired_keys
 from gateway.payments.jobs import follow_refunds, query_quiet_attempts
 from gateway.provider_setup import Providers
+from gateway.sessions.operations import expire_due_sessions
 from gateway.settings import Settings
 from gateway.webhooks.delivery import run_delivery_worker
 from ledger.store import expire_pending_transfers
@@ -65,7 +66,9 @@ async def background_jobs(pool: AsyncConnectionPool, providers: Providers, setti
             asyncio.create_task(run_every(poll_s, partial(follow_refunds, pool, providers, quiet),
                                           "resolved refunds", stop)),
             asyncio.create_task(run_every(IDEMPOTENCY_CLEANUP_INTERVAL_S, partial(delete_expired_idempotency_keys, pool),
-                                          "deleted expired idempotency keys", stop))]
+                                          "deleted expired idempotency keys", stop)),
+            asyncio.create_task(run_every(poll_s, partial(expire_due_sessions, pool),
+                                          "expired checkout sessions past their expires_at", stop))]
     try:
         yield
     finally:

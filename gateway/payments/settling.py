@@ -21,6 +21,7 @@ from gateway.payments.booking import book_payment, record_what_was_paid
 from gateway.payments.operations import announce
 from gateway.payments.outcomes import Result, Verdict, decide
 from gateway.refunds.automatic import refund_unneeded_payment
+from gateway.sessions.completion import complete_session_paid_by
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ async def settle_attempt(conn: AsyncConnection, attempt_ref: str, result: Result
             await record_what_was_paid(conn, verdict.intent)
         if verdict.event_type:
             await announce(conn, scope, verdict.event_type, intent, verdict.intent, origin, now)
+        if verdict.event_type == "payment_intent.succeeded":
+            await complete_session_paid_by(conn, verdict.intent, origin, now)
         if verdict.refund_automatically:
             log.warning("attempt %s paid intent %s, which needed no more money (%s): refunding it",
                         attempt_ref, intent.id, verdict.attempt.flag)
