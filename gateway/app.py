@@ -32,6 +32,8 @@ from gateway.checkout.routes import checkout_router
 from gateway.console.routes import console_router
 from gateway.database import open_pool
 from gateway.migrations import discover_migrations
+from gateway.observability.logs import request_id_middleware
+from gateway.observability.metrics import HTTP, metrics_handler
 from gateway.provider_setup import open_providers
 from gateway.sandbox_server import sandbox_proxy
 from gateway.settings import Settings, load_settings
@@ -63,7 +65,8 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> L
 
     web = web_parts(settings)
     return Litestar(
-        route_handlers=[health.healthz, health.readyz, *payment_intents.HANDLERS, *events.HANDLERS,
+        route_handlers=[health.healthz, health.readyz, metrics_handler(settings.metrics_token),
+                        *payment_intents.HANDLERS, *events.HANDLERS,
                         *catalogue.HANDLERS, *dossiers.HANDLERS,
                         *webhook_endpoints.HANDLERS, *refunds.HANDLERS, *checkout_sessions.HANDLERS,
                         *callbacks.HANDLERS,
@@ -74,6 +77,9 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> L
         dependencies={"conn": Provide(provide_connection), "caller": Provide(authenticator(settings.api_key_cache_ttl_ms))},
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_request_id, *web.before_send],
+        middleware=[request_id_middleware, HTTP.middleware],
+        # Logging is the process's (`publicpay serve` configures it: JSON lines), not the app's.
+        logging_config=None,
         openapi_config=OpenAPIConfig(title="publicpay", version="1", path="/schema"),
     )
 

@@ -25,6 +25,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     pool_min_size: Annotated[int, Meta(ge=1, le=500)] = 2
     pool_max_size: Annotated[int, Meta(ge=1, le=500)] = 20
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Server logs: one JSON object per line (for the log pipeline), or plain text.
+    log_format: Literal["json", "text"] = "json"
+    # With a token set, /metrics answers only ``Authorization: Bearer <token>``.
+    metrics_token: str | None = None
     # Webhook delivery: how long to wait for an endpoint, the first retry's delay (doubling
     # after each failure, up to an hour, for three days), and how often to look for work
     # when no notification arrives.

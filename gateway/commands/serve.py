@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,6 +17,7 @@ import typer
 import uvicorn
 
 from gateway.commands.common import console, migrated_database, settings_or_exit
+from gateway.observability.logs import logging_config
 from gateway.settings import Settings
 from gateway.startup import prepare_catalogue
 
@@ -39,6 +41,7 @@ def serve(
         # that kills the process before the embedded PostgreSQL is stopped. Exiting through
         # the `with` blocks instead stops it.
         signal.signal(signal.SIGTERM, _exit_normally)
+        _fresh_metrics_directory(settings)
         with _sandboxes(settings):
             console.print(f"publicpay listening on http://{host}:{port} ({workers} worker(s))")
             _serve(host, port, workers, settings)
@@ -52,10 +55,20 @@ def _serve(host: str, port: int, workers: int, settings: Settings) -> None:
         port=port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        log_config=logging_config(settings.log_level, settings.log_format),
         # A line per request costs a worker about a tenth of its time; requests are
         # traced by their Request-Id and events instead.
         access_log=False,
     )
+
+
+def _fresh_metrics_directory(settings: Settings) -> None:
+    """Where the workers keep their Prometheus counters, for a scrape to sum (see
+    gateway/observability/metrics.py); emptied first, as a restart begins every count anew."""
+    directory = settings.home_path / "metrics"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory.resolve())
 
 
 @contextlib.contextmanager

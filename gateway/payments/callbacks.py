@@ -15,6 +15,7 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from gateway.events.store import Origin
+from gateway.observability.metrics import CALLBACK_REFUSALS
 from gateway.payments import attempt_store
 from gateway.payments.booking import SUSPENSE, clearing_account
 from gateway.payments.model import Attempt
@@ -38,9 +39,11 @@ async def receive_callback(pool: AsyncConnectionPool, adapter: ProviderAdapter, 
         event = adapter.parse_callback(message)
     except (SignatureInvalid, UnknownMerchant) as refused:
         log.warning("%s callback refused (%s): %s", adapter.code, type(refused).__name__, refused.reason)
+        CALLBACK_REFUSALS.labels(adapter.code, type(refused).__name__).inc()
         return CallbackAnswer.INVALID_SIGNATURE
     except MalformedMessage as problem:
         log.warning("%s callback malformed: %s", adapter.code, problem.reason)
+        CALLBACK_REFUSALS.labels(adapter.code, "MalformedMessage").inc()
         return CallbackAnswer.UNKNOWN_ERROR
     async with pool.connection() as conn:
         return await apply_provider_event(conn, adapter.code, event, origin)

@@ -16,6 +16,7 @@ from psycopg import AsyncConnection
 
 from gateway.events.store import Origin
 from gateway.keys.model import Scope
+from gateway.observability.metrics import PAYMENT_OUTCOMES
 from gateway.payments import attempt_store, store
 from gateway.payments.booking import book_payment, record_what_was_paid
 from gateway.payments.operations import announce
@@ -37,6 +38,8 @@ async def settle_attempt(conn: AsyncConnection, attempt_ref: str, result: Result
         verdict = decide(intent, attempt, result, now=now)
         if verdict.attempt != attempt:
             await attempt_store.save_attempt(conn, verdict.attempt)
+            if verdict.attempt.status != attempt.status:
+                PAYMENT_OUTCOMES.labels(attempt.provider, verdict.attempt.status).inc()
         if verdict.intent != intent:
             await store.save_intent(conn, verdict.intent)
         if verdict.book_payment:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from psycopg_pool import AsyncConnectionPool
 
+from gateway.observability.metrics import WEBHOOK_ATTEMPTS
 from gateway.settings import Settings
 from gateway.webhooks import store
 from gateway.webhooks.signing import retry_delay_s, signature_header
@@ -79,5 +80,6 @@ async def _deliver(pool: AsyncConnectionPool, client: httpx.AsyncClient, deliver
         await store.record_attempt(conn, delivery.id, attempt, at=now, http_status=http_status, error=error,
                                    duration_ms=round((time.perf_counter() - started) * 1000),
                                    next_attempt_at=next_attempt_at, succeeded=succeeded)
+    WEBHOOK_ATTEMPTS.labels("succeeded" if succeeded else "failed").inc()
     if not succeeded:
         log.info("webhook %s to %s failed (attempt %d): %s", delivery.id, delivery.url, attempt, error or http_status)

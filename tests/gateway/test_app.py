@@ -13,9 +13,9 @@ from gateway.settings import Settings
 
 
 @asynccontextmanager
-async def app_client(database_url: str):
+async def app_client(database_url: str, settings: Settings | None = None):
     async with AsyncConnectionPool(database_url, kwargs={"autocommit": True}, open=False) as pool:
-        app = create_app(Settings(), pool)
+        app = create_app(settings or Settings(), pool)
         async with app.lifespan():
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://app") as client:
                 yield client, pool
