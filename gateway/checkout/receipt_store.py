@@ -8,16 +8,8 @@ from psycopg import AsyncConnection
 from catalogue.errors import CatalogueError
 from gateway.checkout import catalogue_names
 from gateway.checkout.receipt import Receipt, verification_code
-from gateway.keys.model import Scope
 from gateway.payments import attempt_store
 from gateway.payments.model import PaymentIntent, Status
-
-
-async def scope_of_intent(conn: AsyncConnection, intent_id: str) -> Scope | None:
-    """Whose payment an id is, for the public receipt check (which has no cookie to go by)."""
-    row = await (await conn.execute("SELECT agency_code, livemode FROM gateway.payment_intents WHERE id = %s",
-                                    (intent_id,))).fetchone()
-    return None if row is None else Scope(agency_code=row[0], livemode=row[1])
 
 
 async def receipt_for(conn: AsyncConnection, intent: PaymentIntent, key: bytes) -> Receipt | None:

@@ -17,7 +17,7 @@ from gateway.checkout.page_input import check_lookup_limit, form_text
 from gateway.checkout.paying import owned_intent
 from gateway.checkout.receipt import Receipt, normalise_code
 from gateway.checkout.receipt_pdf import receipt_pdf, receipt_rows
-from gateway.checkout.receipt_store import receipt_for, scope_of_intent
+from gateway.checkout.receipt_store import receipt_for
 from gateway.errors import ResourceMissing
 from gateway.payments import store
 from gateway.web.form_errors import FieldError
@@ -78,7 +78,7 @@ async def check_receipt(request: Request, conn: Connection) -> Template:
 
 
 async def _verified_receipt(request: Request, conn: AsyncConnection, number: str, code: str) -> Receipt | None:
-    scope = await scope_of_intent(conn, number)
+    scope = await store.scope_of_intent(conn, number)
     if scope is None:
         return None
     try:

@@ -50,6 +50,8 @@ SELECT {COLUMNS} FROM gateway.payment_intents
  WHERE agency_code = %(agency_code)s AND livemode = %(livemode)s AND id = %(id)s
 """
 
+SELECT_SCOPE = "SELECT agency_code, livemode FROM gateway.payment_intents WHERE id = %(id)s"
+
 
 async def insert_intent(conn: AsyncConnection, intent: PaymentIntent, *, announced_by: Event | None = None) -> None:
     """Insert ``intent`` and, with ``announced_by``, its event (in the same statement)."""
@@ -73,6 +75,13 @@ async def get_intent(conn: AsyncConnection, scope: Scope, intent_id: str, *, for
     if intent is None:
         raise ResourceMissing(f"No such payment_intent: '{intent_id}'", param="intent")
     return intent
+
+
+async def scope_of_intent(conn: AsyncConnection, intent_id: str) -> Scope | None:
+    """Whose payment an id is, for a caller with no API key or cookie to go by (the public
+    receipt check); None for an id nobody issued."""
+    row = await (await conn.execute(SELECT_SCOPE, {"id": intent_id})).fetchone()
+    return None if row is None else Scope(agency_code=row[0], livemode=row[1])
 
 
 async def list_intents(conn: AsyncConnection, scope: Scope, params: ListParams) -> Page:
