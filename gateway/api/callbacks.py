@@ -47,8 +47,10 @@ async def provider_callback(request: Request, state: State, provider: FromPath[s
 async def payer_return(request: Request, state: State, provider: FromPath[str], attempt_ref: FromPath[str]) -> Redirect:
     """The return carries the provider's signed result (VNPAY, MoMo): applied as a callback
     would be, once, if it verifies, and never otherwise. The browser then goes on to where the
-    payment was confirmed from, with Stripe's query parameters."""
+    payment was confirmed from, with Stripe's query parameters; the client secret only to an
+    agency's page (as Stripe does), never to our own checkout, which needs no secret in a URL."""
     adapter = _adapter(state, provider)
+    providers: Providers = state.providers
     await receive_callback(state.pool, adapter, await _message(request), Origin(request_id=request_id(request.scope)))
     async with state.pool.connection() as conn:
         attempt = await attempt_store.find_attempt(conn, attempt_ref)
@@ -57,8 +59,15 @@ async def payer_return(request: Request, state: State, provider: FromPath[str], 
         intent = await store.get_intent(conn, Scope(agency_code=attempt.agency_code, livemode=attempt.livemode),
                                         attempt.intent_id)
     status = {"succeeded": "succeeded", "requires_payment_method": "failed"}.get(intent.status, "processing")
-    return Redirect(_with_query(attempt.return_url, {
-        "payment_intent": intent.id, "payment_intent_client_secret": intent.client_secret, "redirect_status": status}))
+    secret = {} if _is_ours(attempt.return_url, providers.links.public_url) else {
+        "payment_intent_client_secret": intent.client_secret}
+    return Redirect(_with_query(attempt.return_url, {"payment_intent": intent.id, **secret,
+                                                     "redirect_status": status}))
+
+
+def _is_ours(url: str, public_url: str) -> bool:
+    ours, theirs = urlsplit(public_url), urlsplit(url)
+    return (theirs.scheme, theirs.netloc) == (ours.scheme, ours.netloc)
 
 
 def _with_query(url: str, params: dict[str, str]) -> str:

@@ -19,11 +19,12 @@ from gateway.observability.metrics import CALLBACK_REFUSALS
 from gateway.payments import attempt_store
 from gateway.payments.booking import SUSPENSE, clearing_account
 from gateway.payments.model import Attempt
-from gateway.payments.outcomes import Answer, Result
+from gateway.payments.outcomes import Answer, Result, Verdict
 from gateway.payments.settling import settle_attempt
 from ledger.model import Transfer
 from ledger.store import post_transfer
 from providers.errors import MalformedMessage, SignatureInvalid, UnknownMerchant
+from providers.model import PaymentState
 from providers.protocol import CallbackAnswer, CallbackEvent, InboundMessage, ProviderAdapter
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,8 @@ async def apply_provider_event(conn: AsyncConnection, provider: str, event: Call
             if answer == CallbackAnswer.INVALID_AMOUNT:
                 log.warning("%s reported %s %s for attempt %s, which asked %s %s", provider, event.amount_minor,
                             event.currency, attempt.attempt_ref, attempt.amount_minor, attempt.currency)
-                if provider in PUSHED_MONEY_PROVIDERS:
-                    await _book_to_suspense(conn, provider, event, f"amount differs from attempt {attempt.attempt_ref}")
+            if provider in PUSHED_MONEY_PROVIDERS and (why := _left_unbooked(verdict, event)):
+                await _book_to_suspense(conn, provider, event, why)
         first = await attempt_store.record_provider_event(
             conn, provider=provider, event_key=event.event_key, attempt_ref=attempt and attempt.attempt_ref,
             outcome=event.outcome, answer=answer)
@@ -86,6 +87,19 @@ async def _attempt_named(conn: AsyncConnection, provider: str, event: CallbackEv
                         candidates)
         return None
     return known[0]
+
+
+def _left_unbooked(verdict: Verdict, event: CallbackEvent) -> str | None:
+    """Why a credit that has arrived was not booked as its attempt's payment, if it was not:
+    an amount other than asked, or a second credit for an attempt another one already paid
+    (the payer sent the transfer twice). A copy of the credit that paid it is no second one."""
+    ref = verdict.attempt.attempt_ref
+    if verdict.answer == Answer.INVALID_AMOUNT:
+        return f"amount differs from attempt {ref}"
+    if (verdict.answer == Answer.ALREADY_CONFIRMED and event.outcome == PaymentState.SUCCEEDED
+            and event.provider_ref != verdict.attempt.provider_ref):
+        return f"attempt {ref} was already paid by {verdict.attempt.provider_ref}"
+    return None
 
 
 def _result(event: CallbackEvent) -> Result:

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -53,7 +54,13 @@ def port() -> int:
 
 
 @pytest.fixture(scope="session")
-def api_url(api_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What the server under test logs (both workers): where refused callbacks leave their reason."""
+    return tmp_path_factory.mktemp("serve") / "serve.log"
+
+
+@pytest.fixture(scope="session")
+def api_url(api_database_url: str, server_log: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PUBLICPAY_")} | {
         "PUBLICPAY_DATABASE_URL": api_database_url,
@@ -70,13 +77,12 @@ def api_url(api_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "PUBLICPAY_ATTEMPT_QUERY_AFTER_MS": "2000",
         "PUBLICPAY_STATUS_POLL_MS": "200",
     }
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    with open(log, "wb") as output:
+    with open(server_log, "wb") as output:
         server = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port), "--workers", "2"],
                                   env=environ, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_ready(url, server, log)
+        wait_until_ready(url, server, server_log)
         yield url
     finally:
         server.terminate()

@@ -3,8 +3,6 @@ sent to the real server."""
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import psycopg
 import pytest
@@ -14,7 +12,7 @@ from gateway.payments.model import Status
 from providers.vnpay import api
 from providers.vnpay.config import VnpayConfig
 from providers.vnpay.signing import SECURE_HASH, canonical_query, sign_params
-from tests.gateway.test_confirm import RETURN_URL, create, ledger_payments
+from tests.gateway.payment_flows import attempt_flag, awaiting, create, ledger_payments, send_concurrently
 
 CONFIG = VnpayConfig()  # the sandbox terminal the server runs with
 
@@ -29,21 +27,14 @@ def ipn_url(api_url: str, attempt_ref: str, amount_minor: int, *, transaction_no
 
 
 def awaiting_vnpay(client) -> tuple[str, str]:
-    intent = create(client, payment_method_types=["vnpay"])
-    confirmed = client.v1.payment_intents.confirm(intent.id, params={"return_url": RETURN_URL})
-    return intent.id, confirmed.latest_attempt
-
-
-async def send_concurrently(url: str, copies: int) -> list[dict]:
-    async with httpx.AsyncClient(timeout=30) as http:
-        answers = await asyncio.gather(*(http.get(url) for _ in range(copies)))
-    return [answer.json() for answer in answers]
+    intent_id, confirmed = awaiting(client, "vnpay")
+    return intent_id, confirmed.latest_attempt
 
 
 def test_the_same_callback_50_times_at_once_moves_money_once(client, api_url, api_database_url):
     intent_id, attempt_ref = awaiting_vnpay(client)
-    answers = asyncio.run(send_concurrently(ipn_url(api_url, attempt_ref, 150_000), 50))
-    codes = sorted(answer["RspCode"] for answer in answers)
+    answers = send_concurrently("GET", ipn_url(api_url, attempt_ref, 150_000), 50)
+    codes = sorted(answer.json()["RspCode"] for answer in answers)
     assert codes == ["00"] + ["02"] * 49  # once confirmed, then "already confirmed"
     assert len(ledger_payments(api_database_url, attempt_ref)) == 1
     assert client.v1.payment_intents.retrieve(intent_id).status == Status.SUCCEEDED
@@ -58,9 +49,7 @@ def test_altered_or_wrong_amount_callbacks_move_no_money(client, api_url, api_da
     assert httpx.get(ipn_url(api_url, "PAnosuchattempt0000000000", 150_000)).json()["RspCode"] == "01"
     assert ledger_payments(api_database_url, attempt_ref) == []
     assert client.v1.payment_intents.retrieve(intent_id).status == Status.REQUIRES_ACTION
-    with psycopg.connect(api_database_url) as conn:
-        flag = conn.execute("SELECT flag FROM gateway.payment_attempts WHERE attempt_ref = %s", (attempt_ref,)).fetchone()
-    assert flag == ("amount_mismatch",)
+    assert attempt_flag(api_database_url, attempt_ref) == "amount_mismatch"
 
 
 def test_a_failure_after_a_success_changes_nothing(client, api_url, api_database_url):
@@ -81,9 +70,7 @@ def test_a_second_successful_attempt_is_refunded_automatically(client, api_url, 
     assert len(ledger_payments(api_database_url, first)) == 1
     refunds = client.v1.refunds.list(params={"payment_intent": intent_id}).data
     assert [(r.amount, r.automatic, r.reason) for r in refunds] == [(150_000, True, "duplicate")]
-    with psycopg.connect(api_database_url) as conn:
-        flag = conn.execute("SELECT flag FROM gateway.payment_attempts WHERE attempt_ref = %s", (first,)).fetchone()
-    assert flag == ("second_success",)
+    assert attempt_flag(api_database_url, first) == "second_success"
 
 
 def test_card_refunds_partial_then_the_rest_never_more(client, agency, api_database_url):

@@ -5,35 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import psycopg
 import pytest
 import stripe
 
-RETURN_URL = "https://agency.example/done"
-
-
-def create(client: stripe.StripeClient, **params) -> stripe.PaymentIntent:
-    return client.v1.payment_intents.create(params={"amount": 150_000, "currency": "vnd", **params})
-
-
-def ledger_payments(database_url: str, attempt_ref: str) -> list[tuple]:
-    with psycopg.connect(database_url) as conn:
-        return conn.execute(
-            "SELECT d.code, c.code, t.amount FROM ledger.transfers t"
-            " JOIN ledger.accounts d ON d.id = t.debit_account_id JOIN ledger.accounts c ON c.id = t.credit_account_id"
-            " WHERE t.external_ref = %s AND t.kind = 'payment'", (attempt_ref,)).fetchall()
-
-
-def wait_for_status(client: stripe.StripeClient, intent_id: str, status: str, timeout_s: float = 10) -> stripe.PaymentIntent:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        intent = client.v1.payment_intents.retrieve(intent_id)
-        if intent.status == status or time.monotonic() > deadline:
-            return intent
-        time.sleep(0.05)
+from tests.gateway.payment_flows import RETURN_URL, create, ledger_payments, wait_for_status
 
 
 def test_visa_succeeds_and_books_the_payment_once(client, agency, api_database_url):
