@@ -30,6 +30,7 @@ from providers.model import PaymentState, PaymentStatus, SettlementLine
 from reconciliation.engine import run_reconciliation
 from reconciliation.matching import BUSINESS_TIME_ZONE
 from reconciliation.postings import payable_account, provider_account_specs
+from reconciliation.recovery import Recovery
 from reconciliation.reports import build_report, report_json, write_report_csv
 from reconciliation.runs import ProviderSetup
 from reconciliation.settlement_csv import write_settlement_csv
@@ -112,9 +113,16 @@ async def never_heard_of(provider: str, attempt_ref: str) -> PaymentStatus:
     return PaymentStatus(attempt_ref=attempt_ref, state=PaymentState.UNKNOWN)
 
 
+async def books_nothing(conn, provider: str, attempt_ref: str, status: PaymentStatus) -> None:
+    raise AssertionError("no payment is proved paid: nothing is booked")
+
+
+NEVER_HEARD_OF = Recovery(query_status=never_heard_of, book_paid=books_nothing)
+
+
 async def reconcile(url: str, settlement: Path, statement: Path) -> dict:
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        run = await run_reconciliation(conn, SETUP, DAY, settlement, statement=statement, query_status=never_heard_of)
+        run = await run_reconciliation(conn, SETUP, DAY, settlement, statement=statement, recovery=NEVER_HEARD_OF)
         day_report = await build_report(conn, DAY)
         write_report_csv(day_report, io.StringIO())
         report_json(day_report)

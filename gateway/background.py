@@ -16,6 +16,7 @@ from functools import partial
 from psycopg_pool import AsyncConnectionPool
 
 from gateway.idempotency.store import delete_expired_keys
+from gateway.nightly import nightly_reconciliation
 from gateway.payments.jobs import follow_refunds, query_quiet_attempts
 from gateway.provider_setup import Providers
 from gateway.sessions.operations import expire_due_sessions
@@ -70,7 +71,8 @@ async def background_jobs(pool: AsyncConnectionPool, providers: Providers, setti
             asyncio.create_task(run_every(poll_s, partial(expire_due_sessions, pool),
                                           "expired checkout sessions past their expires_at", stop))]
     try:
-        yield
+        async with nightly_reconciliation(pool, providers, settings):
+            yield
     finally:
         stop.set()
         for job in jobs:

@@ -23,17 +23,18 @@ from psycopg.types.json import Jsonb
 
 from ledger import store as ledger
 from providers.errors import ProviderError
-from providers.model import PaymentState, PaymentStatus, SettlementLine
+from providers.model import PaymentStatus, SettlementLine
 from reconciliation import store
 from reconciliation.digests import file_sha256
-from reconciliation.postings import clearing_account, provider_account_specs, recovery_transfer
+from reconciliation.errors import SettlementFormatError
+from reconciliation.postings import clearing_account, provider_account_specs
+from reconciliation.recovery import Recovery, proves_paid
 from reconciliation.runs import ProviderSetup, Run, RunStep
 from reconciliation.settlement_csv import read_settlement_csv
 from reconciliation.settling import SETTLING_STEPS
 
 log = logging.getLogger(__name__)
 
-QueryStatus = Callable[[str, str], Awaitable[PaymentStatus]]  # (provider, attempt_ref) -> the provider's answer
 SettlementParser = Callable[[BinaryIO], Iterable[SettlementLine]]
 STATUS_QUERIES_AT_ONCE = 16  # enough to hide a provider's latency without flooding it
 
@@ -63,12 +64,12 @@ class RunContext:
     settlement: Path
     statement: Path | None
     parse: SettlementParser
-    query_status: QueryStatus
+    recovery: Recovery
     progress: RunProgress
 
 
 async def run_reconciliation(
-    conn: AsyncConnection, setup: ProviderSetup, day: date, settlement: Path, *, query_status: QueryStatus,
+    conn: AsyncConnection, setup: ProviderSetup, day: date, settlement: Path, *, recovery: Recovery,
     statement: Path | None = None, parse: SettlementParser = read_settlement_csv,
     progress: RunProgress = SilentProgress(),
 ) -> Run:
@@ -77,7 +78,9 @@ async def run_reconciliation(
 
     ``conn`` must be in autocommit mode: the run makes its own transactions. Raises
     RunLocked when another session is running the same day, DayClosed when the day is
-    closed, RunInputsChanged when the day was reconciled from a different file.
+    closed, RunInputsChanged when the day was reconciled from a different file,
+    SettlementFormatError when the file cannot be read (no run is left behind then, so
+    that a corrected file can be loaded).
     """
     digest = file_sha256(settlement)
     async with store.run_lock(conn, setup.provider, day):
@@ -93,7 +96,7 @@ async def run_reconciliation(
             progress.step(step)
             context = RunContext(conn=conn, setup=setup, day=day, run=run, clearing_id=clearing.id,
                                  settlement=settlement, statement=statement, parse=parse,
-                                 query_status=query_status, progress=progress)
+                                 recovery=recovery, progress=progress)
             finished = await perform(context)
             run = await store.get_run(conn, run.id)
             if not finished:
@@ -102,10 +105,14 @@ async def run_reconciliation(
 
 
 async def load(ctx: RunContext) -> bool:
-    async with ctx.conn.transaction():
-        with ctx.settlement.open("rb") as stream:
-            await store.copy_settlement_lines(ctx.conn, ctx.run.id, ctx.parse(stream), ctx.progress.lines)
-        await store.mark_step_done(ctx.conn, ctx.run.id, RunStep.LOAD)
+    try:
+        async with ctx.conn.transaction():
+            with ctx.settlement.open("rb") as stream:
+                await store.copy_settlement_lines(ctx.conn, ctx.run.id, ctx.parse(stream), ctx.progress.lines)
+            await store.mark_step_done(ctx.conn, ctx.run.id, RunStep.LOAD)
+    except SettlementFormatError:
+        await store.forget_unloaded_run(ctx.conn, ctx.run.id)
+        raise
     return True
 
 
@@ -117,8 +124,8 @@ async def classify(ctx: RunContext) -> bool:
 
 
 async def recover(ctx: RunContext) -> bool:
-    """Book each payment the ledger lacks that the provider's status query proves paid,
-    for the amount and currency of the line (a lost callback, recovered)."""
+    """Book, through the gateway, each payment the ledger lacks that the provider's status
+    query proves paid for the line's amount and currency (a lost callback, recovered)."""
     missing = [row for row in await store.lines_missing_in_ledger(ctx.conn, ctx.run.id)
                if row[2] == "payment" and row[4] == ctx.setup.currency]
     gate = asyncio.Semaphore(STATUS_QUERIES_AT_ONCE)
@@ -126,7 +133,7 @@ async def recover(ctx: RunContext) -> bool:
     async def ask(attempt_ref: str) -> PaymentStatus | None:
         async with gate:
             try:
-                return await ctx.query_status(ctx.setup.provider, attempt_ref)
+                return await ctx.recovery.query_status(ctx.setup.provider, attempt_ref)
             except ProviderError as problem:  # unproved for now: it becomes an exception
                 log.warning("status query for %s %s failed: %s", ctx.setup.provider, attempt_ref, problem)
                 return None
@@ -134,24 +141,25 @@ async def recover(ctx: RunContext) -> bool:
     answers = await asyncio.gather(*(ask(ref) for _, ref, _, _, _ in missing))
     for (line_no, ref, _, amount_minor, currency), status in zip(missing, answers):
         if proves_paid(status, amount_minor, currency):
-            await book_recovered(ctx, line_no, ref, amount_minor, status)
+            await book_recovered(ctx, line_no, ref, status)
     async with ctx.conn.transaction():
         await store.mark_step_done(ctx.conn, ctx.run.id, RunStep.RECOVER)
     return True
 
 
-def proves_paid(status: PaymentStatus | None, amount_minor: int, currency: str) -> bool:
-    return (status is not None and status.state is PaymentState.SUCCEEDED
-            and status.amount_minor == amount_minor and status.currency == currency)
-
-
-async def book_recovered(ctx: RunContext, line_no: int, ref: str, amount_minor: int, status: PaymentStatus) -> None:
-    transfer = recovery_transfer(ctx.setup, ctx.day, ref, amount_minor, ctx.setup.currency)
+async def book_recovered(ctx: RunContext, line_no: int, ref: str, status: PaymentStatus) -> None:
+    """The gateway's booking and the line's new class in one transaction; a payment the
+    gateway cannot attribute stays missing in the ledger (an exception, in suspense)."""
     async with ctx.conn.transaction():
         await store.refuse_if_closed(ctx.conn, ctx.day)
-        await ledger.post_transfer(ctx.conn, transfer)
-        await store.record_recovery(ctx.conn, ctx.run.id, line_no, ref, transfer.id,
-                                    msgspec.json.encode(status).decode())
+        booked = await ctx.recovery.book_paid(ctx.conn, ctx.setup.provider, ref, status)
+        if booked is None:
+            log.warning("%s says %s is paid, but the gateway has no attempt it pays", ctx.setup.provider, ref)
+        elif booked.booked_now:
+            await store.record_recovery(ctx.conn, ctx.run.id, line_no, ref, ",".join(booked.transfer_ids),
+                                        msgspec.json.encode(status).decode())
+        else:
+            await store.mark_line_matched(ctx.conn, ctx.run.id, line_no)
 
 
 async def queue_exceptions(ctx: RunContext) -> bool:

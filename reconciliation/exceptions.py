@@ -11,9 +11,9 @@ gross sits in suspense; a ledger entry the provider never settled sits in cleari
   suspense; a line already in suspense stays there, on record;
 - refund: on record; the gateway refunds the payer through the provider, which posts its
   own refund transfer;
-- re-query: asks the provider again; a payment it now proves paid is booked (as the run
-  would have) and its line's gross moves from suspense to clearing; otherwise the
-  exception stays open and the answer is kept in the trail.
+- re-query: asks the provider again; a payment it now proves paid is booked by the gateway
+  (as the run would have) and its line's gross moves from suspense to clearing; otherwise
+  the exception stays open and the answer is kept in the trail.
 """
 
 from __future__ import annotations
@@ -29,10 +29,11 @@ from ledger.model import Transfer
 from providers.errors import ProviderError
 from providers.model import PaymentStatus
 from reconciliation import store
-from reconciliation.engine import QueryStatus, proves_paid
 from reconciliation.errors import RunRefused
-from reconciliation.postings import SUSPENSE, clearing_account, recovery_transfer, transfer_id
+from reconciliation.postings import SUSPENSE, clearing_account, transfer_id
+from reconciliation.recovery import Recovered, Recovery, proves_paid
 from reconciliation.runs import ProviderSetup, ReconException, Resolution
+
 
 class ExceptionEvent(msgspec.Struct, frozen=True, kw_only=True):
     exception_id: int
@@ -68,15 +69,15 @@ async def exception_history(conn: AsyncConnection, exception_id: int) -> list[Ex
 
 
 async def resolve_exception(conn: AsyncConnection, exception_id: int, resolution: Resolution, *, actor: str,
-                            reason: str, query_status: QueryStatus | None = None) -> ReconException:
+                            reason: str, recovery: Recovery | None = None) -> ReconException:
     """Resolve an open exception (re-query may leave it open); returns it as it now stands."""
     answer, failure = None, None
-    if resolution is Resolution.RE_QUERY:
-        if query_status is None:
+    if resolution == Resolution.RE_QUERY:
+        if recovery is None:
             raise RunRefused("a re-query needs the provider's status query", code="no_status_query")
         found = await _get(conn, exception_id)
         try:
-            answer = await query_status(found.provider, found.attempt_ref)
+            answer = await recovery.query_status(found.provider, found.attempt_ref)
         except ProviderError as problem:  # kept in the trail; the exception stays open
             failure = str(problem)
     async with conn.transaction():
@@ -85,12 +86,17 @@ async def resolve_exception(conn: AsyncConnection, exception_id: int, resolution
             raise RunRefused(f"exception {exception_id} is already {found.status}", code="exception_not_open")
         await store.refuse_if_closed(conn, found.business_day)
         setup = await _setup_of_run(conn, found.run_id)
-        transfers, proved = _postings(setup, found, resolution, answer)
+        booked = None
+        if resolution == Resolution.RE_QUERY and _proved_payment(setup, found, answer):
+            booked = await recovery.book_paid(conn, found.provider, found.attempt_ref, answer)
+        transfers, proved = _postings(setup, found, resolution, booked)
         if transfers:
             await ledger.post_transfers(conn, transfers, linked=True)
         details = {"transfers": [t.id for t in transfers]}
         if answer is not None:
             details["status"] = msgspec.to_builtins(answer)
+        if booked is not None:
+            details["booked"] = list(booked.transfer_ids)
         if failure is not None:
             details["query_failed"] = failure
         if proved:
@@ -102,8 +108,16 @@ async def resolve_exception(conn: AsyncConnection, exception_id: int, resolution
     return await _get(conn, exception_id)
 
 
+def _proved_payment(setup: ProviderSetup, found: ReconException, answer: PaymentStatus | None) -> bool:
+    """A line the ledger lacked, in the run's currency, that the provider now says is paid."""
+    line = found.evidence.get("line")
+    return (found.match_class == "missing_in_ledger" and line is not None and line["kind"] == "payment"
+            and line["currency"] == setup.currency
+            and proves_paid(answer, line["amount_minor"], line["currency"]))
+
+
 def _postings(setup: ProviderSetup, found: ReconException, resolution: Resolution,
-              answer: PaymentStatus | None) -> tuple[list[Transfer], bool]:
+              booked: Recovered | None) -> tuple[list[Transfer], bool]:
     """The transfers a resolution posts, and whether it resolves the exception."""
     line, entry = found.evidence.get("line"), found.evidence.get("ledger")
     in_currency = line is not None and line["currency"] == setup.currency
@@ -113,12 +127,11 @@ def _postings(setup: ProviderSetup, found: ReconException, resolution: Resolutio
         case Resolution.WRITE_OFF if found.match_class == "missing_at_provider":
             return [_move(setup, found, "written_off", SUSPENSE, clearing_account(setup.provider), entry)], True
         case Resolution.RE_QUERY:
-            if not (found.match_class == "missing_in_ledger" and in_currency and line["kind"] == "payment"
-                    and proves_paid(answer, line["amount_minor"], line["currency"])):
+            # The gateway booked the payment (or a callback did meanwhile): the line's gross,
+            # left in suspense by the run, now relieves clearing.
+            if booked is None:
                 return [], False
-            booked = recovery_transfer(setup, found.business_day, found.attempt_ref, line["amount_minor"],
-                                       line["currency"])
-            return [booked, _move(setup, found, "recovered", SUSPENSE, clearing_account(setup.provider), line)], True
+            return [_move(setup, found, "recovered", SUSPENSE, clearing_account(setup.provider), line)], True
     return [], True
 
 

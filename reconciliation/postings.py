@@ -102,12 +102,3 @@ def remittance_transfer(setup: ProviderSetup, day: date, agency: str, amount_min
                     credit_account=treasury_account(agency), amount_minor=amount_minor, currency=setup.currency,
                     kind="remittance", metadata={"provider": setup.provider, "business_day": day.isoformat()})
 
-
-def recovery_transfer(setup: ProviderSetup, day: date, attempt_ref: str, amount_minor: int, currency: str) -> Transfer:
-    """A payment whose callback never came, booked as the gateway would have booked it
-    (kind ``payment``, ``external_ref`` = the attempt reference) so later runs match it;
-    credited to suspense, since only the gateway knows the agencies it belongs to."""
-    return Transfer(id=transfer_id(setup.provider, day, f"recovered:{attempt_ref}"),
-                    debit_account=clearing_account(setup.provider), credit_account=SUSPENSE,
-                    amount_minor=amount_minor, currency=currency, kind="payment", external_ref=attempt_ref,
-                    metadata={"recovered_by": "reconciliation", "business_day": day.isoformat()})

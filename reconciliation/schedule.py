@@ -5,7 +5,7 @@ Every gateway process may start the scheduler; a PostgreSQL advisory lock taken 
 whole job lets one of them run it and makes the others skip that night's firing. The
 gateway builds the scheduler with :func:`nightly_scheduler` and starts it in its lifespan::
 
-    scheduler = nightly_scheduler(pool.connection, inputs, query_status)
+    scheduler = nightly_scheduler(pool.connection, inputs, recovery)
     scheduler.start()   # inside the running event loop
     ...
     scheduler.shutdown()
@@ -14,7 +14,7 @@ gateway builds the scheduler with :func:`nightly_scheduler` and starts it in its
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -24,9 +24,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from psycopg import AsyncConnection
 
-from reconciliation.engine import QueryStatus, SettlementParser, run_reconciliation
-from reconciliation.errors import RunRefused
+from reconciliation.engine import SettlementParser, run_reconciliation
+from reconciliation.errors import ReconciliationError
 from reconciliation.matching import BUSINESS_TIME_ZONE
+from reconciliation.recovery import Recovery
 from reconciliation.runs import ProviderSetup, Run
 from reconciliation.settlement_csv import read_settlement_csv
 from reconciliation.store import SCHEDULE_LOCK_KEY
@@ -39,11 +40,12 @@ JOB_ID = "nightly-reconciliation"
 
 @dataclass(frozen=True)
 class NightlyInputs:
-    """One provider's nightly inputs. ``locate(day)`` returns the settlement file and the
-    bank statement (None until it arrives), or None while the settlement file has not come."""
+    """One provider's nightly inputs. ``await locate(day)`` returns the settlement file and
+    the bank statement (None until it arrives), or None while the settlement file has not
+    come (it may fetch the file on the way)."""
 
     setup: ProviderSetup
-    locate: Callable[[date], tuple[Path, Path | None] | None]
+    locate: Callable[[date], Awaitable[tuple[Path, Path | None] | None]]
     parse: SettlementParser = read_settlement_csv
 
 
@@ -57,7 +59,7 @@ def business_day_ended(now: datetime) -> date:
 
 
 async def reconcile_day(conn: AsyncConnection, inputs: Sequence[NightlyInputs], day: date,
-                        query_status: QueryStatus) -> dict[str, Run | str] | None:
+                        recovery: Recovery) -> dict[str, Run | str] | None:
     """Each provider's run of ``day`` (or why there is none); None when another session
     holds the job's lock. One provider's refusal does not stop the others."""
     acquired = (await (await conn.execute("SELECT pg_try_advisory_lock(%s)", (SCHEDULE_LOCK_KEY,))).fetchone())[0]
@@ -67,7 +69,7 @@ async def reconcile_day(conn: AsyncConnection, inputs: Sequence[NightlyInputs], 
     outcomes: dict[str, Run | str] = {}
     try:
         for provider in inputs:
-            found = provider.locate(day)
+            found = await provider.locate(day)
             if found is None:
                 outcomes[provider.setup.provider] = "no_settlement_file"
                 continue
@@ -75,8 +77,8 @@ async def reconcile_day(conn: AsyncConnection, inputs: Sequence[NightlyInputs], 
             try:
                 outcomes[provider.setup.provider] = await run_reconciliation(
                     conn, provider.setup, day, settlement, statement=statement, parse=provider.parse,
-                    query_status=query_status)
-            except RunRefused as refusal:
+                    recovery=recovery)
+            except ReconciliationError as refusal:  # refused, or a file we cannot read
                 log.warning("nightly reconciliation of %s %s refused: %s", provider.setup.provider, day, refusal)
                 outcomes[provider.setup.provider] = refusal.code
     finally:
@@ -84,17 +86,17 @@ async def reconcile_day(conn: AsyncConnection, inputs: Sequence[NightlyInputs], 
     return outcomes
 
 
-async def nightly_job(connect: Connect, inputs: Sequence[NightlyInputs], query_status: QueryStatus,
+async def nightly_job(connect: Connect, inputs: Sequence[NightlyInputs], recovery: Recovery,
                       now: Callable[[], datetime] = lambda: datetime.now(BUSINESS_TIME_ZONE)) -> None:
     async with connect() as conn:
-        await reconcile_day(conn, inputs, business_day_ended(now()), query_status)
+        await reconcile_day(conn, inputs, business_day_ended(now()), recovery)
 
 
-def nightly_scheduler(connect: Connect, inputs: Sequence[NightlyInputs], query_status: QueryStatus, *,
+def nightly_scheduler(connect: Connect, inputs: Sequence[NightlyInputs], recovery: Recovery, *,
                       hour: int = 1, minute: int = 30) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=BUSINESS_TIME_ZONE)
     # A firing missed while every process was down still runs within six hours of its time;
     # several missed firings run once (the day is derived from the clock when it runs).
-    scheduler.add_job(nightly_job, nightly_trigger(hour, minute), args=(connect, inputs, query_status), id=JOB_ID,
+    scheduler.add_job(nightly_job, nightly_trigger(hour, minute), args=(connect, inputs, recovery), id=JOB_ID,
                       coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
     return scheduler

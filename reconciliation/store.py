@@ -202,14 +202,24 @@ async def lines_missing_in_ledger(conn: AsyncConnection, run_id: int) -> list[tu
     return await (await conn.execute(MISSING_IN_LEDGER, (run_id,))).fetchall()
 
 
-async def record_recovery(conn: AsyncConnection, run_id: int, line_no: int, attempt_ref: str, transfer_id: str,
+async def record_recovery(conn: AsyncConnection, run_id: int, line_no: int, attempt_ref: str, transfer_ids: str,
                           status_json: str) -> None:
-    """The line is now proved: matched, with the provider's answer kept as evidence."""
+    """The line is now proved: matched, with the provider's answer kept as evidence and the
+    gateway's transfers (comma-separated ids) that booked it."""
     await conn.execute("INSERT INTO recon.recoveries (run_id, line_no, attempt_ref, transfer_id, status)"
                        " VALUES (%s, %s, %s, %s, %s::jsonb) ON CONFLICT DO NOTHING",
-                       (run_id, line_no, attempt_ref, transfer_id, status_json))
+                       (run_id, line_no, attempt_ref, transfer_ids, status_json))
+    await mark_line_matched(conn, run_id, line_no)
+
+
+async def mark_line_matched(conn: AsyncConnection, run_id: int, line_no: int) -> None:
     await conn.execute("UPDATE recon.matches SET match_class = 'matched' WHERE run_id = %s AND line_no = %s",
                        (run_id, line_no))
+
+
+async def forget_unloaded_run(conn: AsyncConnection, run_id: int) -> None:
+    """Delete a run whose file could not be loaded, unless a step of it was ever done."""
+    await conn.execute("DELETE FROM recon.runs WHERE id = %s AND steps_done = '{}'", (run_id,))
 
 
 async def open_exceptions(conn: AsyncConnection, run_id: int) -> None:

@@ -1,27 +1,34 @@
 """``publicpay reconcile``: run a provider's day by hand, close a day, read its report,
 resolve its exceptions.
 
-Settlement files are read in the neutral CSV of :mod:`reconciliation.settlement_csv` until
-the provider adapters' own formats are plugged in (``run_reconciliation``'s ``parse``).
-Status queries are not wired into the command line yet: a line missing in the ledger
-becomes an exception, to re-query from the gateway once its adapters answer.
+The settlement file is the provider's own format, read by its adapter: given with
+``--settlement-file``, or else taken from the reconciliation inbox or fetched through the
+adapter (gateway.settlement_files). ``--settlement-format neutral`` reads the neutral CSV
+of :mod:`reconciliation.settlement_csv` instead. Lines missing in the ledger are asked
+about at their provider and, when paid, booked through the gateway's settling.
 """
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import typer
+from psycopg import AsyncConnection
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from gateway.commands.common import console, run_or_refuse
-from providers.errors import ProviderUnavailable
-from providers.model import PaymentStatus
+from gateway.commands.common import console, run_or_refuse, settings_or_exit
+from gateway.provider_setup import Providers, open_providers
+from gateway.reconciling import gateway_recovery
+from gateway.settings import Settings
+from gateway.settlement_files import Inbox, adapter_parser, settlement_file
 from reconciliation import exceptions, reports, store
-from reconciliation.engine import run_reconciliation
+from reconciliation.engine import SettlementParser, run_reconciliation
 from reconciliation.errors import ReconciliationError
+from reconciliation.recovery import Recovery
 from reconciliation.runs import ProviderSetup, Resolution, RunStep
 from reconciliation.settlement_csv import read_settlement_csv
 
@@ -39,8 +46,14 @@ def _run(work):
     return run_or_refuse(work, (ReconciliationError,))
 
 
-async def status_unavailable(provider: str, attempt_ref: str) -> PaymentStatus:
-    raise ProviderUnavailable(f"status queries to {provider} are not wired into the command line")
+class SettlementFormat(enum.StrEnum):
+    PROVIDER = "provider"  # the provider's own file, read by its adapter
+    NEUTRAL = "neutral"  # reconciliation's neutral CSV (tests, hand-made files)
+
+
+def recovery_on(conn: AsyncConnection, providers: Providers) -> Recovery:
+    """Status queries look attempts up on the command's one connection: it is idle then."""
+    return gateway_recovery(providers, lambda: contextlib.nullcontext(conn))
 
 
 class BarProgress:
@@ -70,28 +83,52 @@ def provider_of(path: Path) -> str:
     return first.provider
 
 
+async def inputs(providers: Providers, settings: Settings, provider: str | None, day: date, given: Path | None,
+                 settlement_format: SettlementFormat) -> tuple[str, Path, SettlementParser]:
+    """The provider, its day's settlement file and the parser of its format."""
+    if settlement_format == SettlementFormat.NEUTRAL:
+        if given is None:
+            raise typer.BadParameter("--settlement-format neutral needs --settlement-file")
+        return provider or provider_of(given), given, read_settlement_csv
+    adapter = providers.adapters.get(provider or "")
+    if adapter is None:
+        raise typer.BadParameter(f"--provider must be one of {', '.join(providers.adapters)}")
+    return provider, given or await settlement_file(Inbox.of(settings), adapter, day), adapter_parser(adapter)
+
+
 @reconcile_app.callback()
 def reconcile_command(
     ctx: typer.Context,
     day: datetime = typer.Option(None, "--date", formats=["%Y-%m-%d"], help="The business day (Asia/Ho_Chi_Minh)."),
-    provider: str = typer.Option(None, help="Provider code; by default the settlement file's."),
-    settlement_file: Path = typer.Option(None, exists=True, dir_okay=False, help="Settlement file (neutral CSV)."),
-    statement: Path = typer.Option(None, exists=True, dir_okay=False, help="The settlement bank's camt.053."),
-    bank: str = typer.Option("main", help="Settlement bank code: the run posts to bank:<code>:settlement."),
+    provider: str = typer.Option(None, help="Provider code (with a neutral CSV, by default the file's)."),
+    settlement_file_path: Path = typer.Option(
+        None, "--settlement-file", exists=True, dir_okay=False,
+        help="The settlement file; by default the inbox's, or else fetched through the provider's adapter."),
+    settlement_format: SettlementFormat = typer.Option(
+        SettlementFormat.PROVIDER, help="provider: the provider's own format; neutral: reconciliation's CSV."),
+    statement: Path = typer.Option(None, exists=True, dir_okay=False,
+                                   help="The settlement bank's camt.053; by default the inbox's, once it is there."),
+    bank: str = typer.Option(None, help="Settlement bank code (bank:<code>:settlement); default"
+                                        " PUBLICPAY_RECONCILIATION_BANK."),
 ) -> None:
     """Reconcile one provider's business day (again, to resume or to add the statement)."""
     if ctx.invoked_subcommand is not None:
         return
-    if day is None or settlement_file is None:
-        raise typer.BadParameter("--date and --settlement-file are needed to run a reconciliation")
+    if day is None:
+        raise typer.BadParameter("--date is needed to run a reconciliation")
+    settings = settings_or_exit()
 
     async def work(conn):
-        setup = ProviderSetup(provider=provider or provider_of(settlement_file), bank=bank)
-        with Progress(TextColumn("{task.description:>12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console) as progress:
-            return await run_reconciliation(conn, setup, day.date(), settlement_file, statement=statement,
-                                            query_status=status_unavailable,
-                                            progress=BarProgress(progress, count_lines(settlement_file)))
+        async with open_providers(settings) as providers:
+            code, settlement, parse = await inputs(providers, settings, provider, day.date(), settlement_file_path,
+                                                   settlement_format)
+            setup = ProviderSetup(provider=code, bank=bank or settings.reconciliation_bank)
+            with Progress(TextColumn("{task.description:>12}"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), console=console) as progress:
+                return await run_reconciliation(
+                    conn, setup, day.date(), settlement, parse=parse, recovery=recovery_on(conn, providers),
+                    statement=statement or Inbox.of(settings).statement_if_arrived(setup.bank, day.date()),
+                    progress=BarProgress(progress, count_lines(settlement)))
 
     run = _run(work)
     console.print(f"{run.provider} {run.business_day}: [bold]{run.status}[/bold] after {len(run.steps_done)} step(s)")
@@ -128,7 +165,13 @@ def report_command(day: datetime = DateOption, provider: str = typer.Option(None
 @reconcile_app.command("resolve")
 def resolve_command(exception_id: int, action: Resolution = typer.Option(...), actor: str = typer.Option(...),
                     reason: str = typer.Option(...)) -> None:
-    """Resolve an exception (re-query needs the gateway's status queries)."""
-    found = _run(lambda conn: exceptions.resolve_exception(conn, exception_id, action, actor=actor, reason=reason,
-                                                           query_status=status_unavailable))
+    """Resolve an exception (a re-query asks the provider through its adapter)."""
+    settings = settings_or_exit()
+
+    async def work(conn):
+        async with open_providers(settings) as providers:
+            return await exceptions.resolve_exception(conn, exception_id, action, actor=actor, reason=reason,
+                                                      recovery=recovery_on(conn, providers))
+
+    found = _run(work)
     console.print(f"exception {found.id}: {found.status}" + (f" ({found.resolution})" if found.resolution else ""))

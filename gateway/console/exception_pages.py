@@ -15,7 +15,7 @@ from gateway.console import finance_store
 from gateway.console.auth import current_staff, needs
 from gateway.console.page import console_page, form_field
 from gateway.console.roles import Permission
-from gateway.console.status_queries import adapter_status_query
+from gateway.reconciling import gateway_recovery
 from gateway.web.form_errors import FieldError
 from gateway.web.templating import page_translator
 from reconciliation.errors import RunRefused
@@ -63,7 +63,8 @@ async def resolve(request: Request, conn: Connection, exception_id: FromPath[int
                                   status_code=400)
     try:
         await resolve_exception(conn, exception_id, Resolution(action), actor=current_staff(request).email,
-                                reason=reason, query_status=adapter_status_query(request.app.state.providers, conn))
+                                reason=reason,
+                                recovery=gateway_recovery(request.app.state.providers, request.app.state.pool.connection))
     except RunRefused as refused:
         return await _detail_page(request, conn, exception_id, action=action, reason=reason, status_code=409,
                                   errors=[FieldError("action", t("console.resolve.refused", detail=str(refused)))])

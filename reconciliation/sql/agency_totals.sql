@@ -1,7 +1,8 @@
 -- Per agency: what the ledger booked for it through this provider on the business day
 -- (paid), and what the run's matched lines booked for it, whatever their day (settled);
 -- refunds negative. An agency is the <A> of the agency:<A>:payable account a transfer
--- touches; recovered payments wait in suspense, so they count for no agency yet.
+-- touches; a payment the run recovered was booked by the gateway to its agencies, after
+-- the day, and counts as settled for them.
 INSERT INTO recon.agency_totals (run_id, agency, paid_minor, settled_minor)
 WITH agency_accounts AS (
     SELECT id, substring(code FROM '^agency:(.+):payable$') AS agency

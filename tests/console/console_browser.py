@@ -70,11 +70,11 @@ async def reconcile_every_class_day(conn):
     await book_every_class_day(conn)
     return await run_reconciliation(conn, SETUP, DAY, DATA / "every_class.csv",
                                     statement=DATA / "every_class_statement.xml",
-                                    query_status=FakeProvider({"PA-105": 50_000}).query_status)
+                                    recovery=FakeProvider({"PA-105": 50_000}).recovery)
 
 
 async def reconcile_clean_day(conn):
     await book_clean_day(conn)
     return await run_reconciliation(conn, SETUP, DAY, DATA / "clean_day.csv",
                                     statement=DATA / "clean_day_statement.xml",
-                                    query_status=FakeProvider().query_status)
+                                    recovery=FakeProvider().recovery)

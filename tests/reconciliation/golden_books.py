@@ -1,5 +1,5 @@
 """The ledger side of the golden days, booked the way the gateway books payments, and a
-fake provider that answers status queries.
+fake provider that answers status queries, with a fake gateway that books what it proves.
 
 Payments are inserted straight into ledger.transfers (through the ledger's trigger, which
 keeps every balance rule) because only an INSERT can give them a ``created_at`` on the
@@ -15,7 +15,8 @@ from ledger import store as ledger
 from ledger.model import AccountSpec, NormalSide, PostPending, Transfer
 from providers.model import PaymentState, PaymentStatus
 from reconciliation.matching import BUSINESS_TIME_ZONE
-from reconciliation.postings import payable_account, provider_account_specs
+from reconciliation.postings import clearing_account, payable_account, provider_account_specs
+from reconciliation.recovery import Recovered, Recovery
 from reconciliation.runs import ProviderSetup
 
 DATA = Path(__file__).parent.parent / "data" / "reconciliation"
@@ -85,11 +86,20 @@ async def book_every_class_day(conn) -> None:
 
 class FakeProvider:
     """Answers status queries as a provider would: paid for what it was told was paid,
-    never heard of anything else. Counts the questions."""
+    never heard of anything else. Counts the questions.
 
-    def __init__(self, paid: dict[str, int] | None = None) -> None:
+    Stands in for the gateway too: ``attempts`` maps the references the gateway issued to
+    the agency they pay, and a proved payment of one of them is booked as the gateway books
+    it (clearing to the agency's payable account, once); any other reference is not ours."""
+
+    def __init__(self, paid: dict[str, int] | None = None, attempts: dict[str, str] | None = None) -> None:
         self.paid = paid or {}
+        self.attempts = {ref: "MOH" for ref in self.paid} if attempts is None else attempts
         self.asked: list[str] = []
+
+    @property
+    def recovery(self) -> Recovery:
+        return Recovery(query_status=self.query_status, book_paid=self.book_paid)
 
     async def query_status(self, provider: str, attempt_ref: str) -> PaymentStatus:
         self.asked.append(attempt_ref)
@@ -97,3 +107,13 @@ class FakeProvider:
             return PaymentStatus(attempt_ref=attempt_ref, state=PaymentState.SUCCEEDED, provider_ref=f"P{attempt_ref}",
                                  amount_minor=self.paid[attempt_ref], currency="VND", paid_at=at(12, 30))
         return PaymentStatus(attempt_ref=attempt_ref, state=PaymentState.UNKNOWN)
+
+    async def book_paid(self, conn, provider: str, attempt_ref: str, status: PaymentStatus) -> Recovered | None:
+        if attempt_ref not in self.attempts:
+            return None
+        transfer = Transfer(id=f"payment:{attempt_ref}:0", debit_account=clearing_account(provider),
+                            credit_account=payable_account(self.attempts[attempt_ref]),
+                            amount_minor=status.amount_minor, currency=status.currency, kind="payment",
+                            external_ref=attempt_ref)
+        result = await ledger.post_transfer(conn, transfer)
+        return Recovered(transfer_ids=(transfer.id,), booked_now=result.code == "created")

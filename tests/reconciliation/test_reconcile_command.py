@@ -30,7 +30,8 @@ def invoke(*args):
 
 
 def test_run_resume_report_and_close(clean_day):
-    common = ("reconcile", "--date", "2026-11-21", "--bank", "vcb", "--settlement-file", str(DATA / "clean_day.csv"))
+    common = ("reconcile", "--date", "2026-11-21", "--bank", "vcb", "--settlement-format", "neutral",
+              "--settlement-file", str(DATA / "clean_day.csv"))
     waiting = invoke(*common)
     assert waiting.exit_code == 0, waiting.output
     assert "vnpay 2026-11-21: awaiting_statement" in waiting.output and "matched" in waiting.output
@@ -49,7 +50,8 @@ def test_run_resume_report_and_close(clean_day):
 def test_a_malformed_file_is_refused_with_its_line(clean_day, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text((DATA / "clean_day.csv").read_text().replace("200000,1650", "2e5,1650", 1))
-    result = invoke("reconcile", "--date", "2026-11-21", "--provider", "vnpay", "--settlement-file", str(bad))
+    result = invoke("reconcile", "--date", "2026-11-21", "--provider", "vnpay", "--settlement-format", "neutral",
+                    "--settlement-file", str(bad))
     assert result.exit_code == 1 and "malformed_settlement_file" in result.output and "line 2" in result.output
 
 
@@ -61,7 +63,8 @@ def test_an_exception_is_resolved_from_the_command_line(database_url, monkeypatc
             await book_every_class_day(conn)
 
     asyncio.run(book())
-    invoke("reconcile", "--date", "2026-11-21", "--bank", "vcb", "--settlement-file", str(DATA / "every_class.csv"))
+    invoke("reconcile", "--date", "2026-11-21", "--bank", "vcb", "--settlement-format", "neutral", "--settlement-file",
+           str(DATA / "every_class.csv"))
     listed = invoke("reconcile", "report", "--date", "2026-11-21", "--format", "exceptions-csv")
     first = listed.stdout.splitlines()[1].split(",")[0]
     resolved = invoke("reconcile", "resolve", first, "--action", "refund", "--actor", "lan", "--reason", "charged twice")

@@ -21,7 +21,7 @@ EVERY, EVERY_STATEMENT = DATA / "every_class.csv", DATA / "every_class_statement
 async def queue(conn):
     await book_every_class_day(conn)
     await run_reconciliation(conn, SETUP, DAY, EVERY, statement=EVERY_STATEMENT,
-                             query_status=FakeProvider({"PA-105": 50_000}).query_status)
+                             recovery=FakeProvider({"PA-105": 50_000}).recovery)
     return {e.attempt_ref: e for e in await list_exceptions(conn, DAY)}
 
 
@@ -59,18 +59,22 @@ async def test_a_refund_is_on_record_only(conn, queue):
 async def test_a_re_query_books_what_the_provider_now_proves(conn, queue):
     silent = FakeProvider()
     still = await resolve_exception(conn, queue["PA-106"].id, Resolution.RE_QUERY, actor="lan", reason="ask again",
-                                    query_status=silent.query_status)
+                                    recovery=silent.recovery)
     assert still.status == "open"
 
-    async def down(provider, attempt_ref):
-        raise ProviderUnavailable("timeout")
+    class Down(FakeProvider):
+        async def query_status(self, provider, attempt_ref):
+            raise ProviderUnavailable("timeout")
 
-    await resolve_exception(conn, queue["PA-106"].id, Resolution.RE_QUERY, actor="lan", reason="ask again", query_status=down)
+    await resolve_exception(conn, queue["PA-106"].id, Resolution.RE_QUERY, actor="lan", reason="ask again",
+                            recovery=Down().recovery)
     suspense = await posted(conn, "suspense")
     found = await resolve_exception(conn, queue["PA-106"].id, Resolution.RE_QUERY, actor="minh", reason="paid late",
-                                    query_status=FakeProvider({"PA-106": 70_000}).query_status)
+                                    recovery=FakeProvider({"PA-106": 70_000}).recovery)
     assert found.status == "resolved"
-    assert await posted(conn, "suspense") == suspense  # booked into suspense, and the line's money out of it
+    # Booked by the gateway to its agency: the line's money leaves suspense for clearing.
+    assert await posted(conn, "suspense") == suspense - 70_000
+    assert await posted(conn, "agency:MOH:payable") >= 70_000
     assert await (await conn.execute(
         "SELECT count(*) FROM ledger.transfers WHERE external_ref = 'PA-106' AND kind = 'payment'")).fetchone() == (1,)
     trail = await exception_history(conn, found.id)
@@ -88,7 +92,7 @@ async def test_a_day_closes_only_when_done_and_then_takes_no_postings(conn, queu
         await resolve_exception(conn, exception.id, Resolution.REFUND, actor="lan", reason="settled by hand")
     await store.close_day(conn, DAY, actor="lan", reason="end of day")
     with pytest.raises(DayClosed):
-        await run_reconciliation(conn, SETUP, DAY, EVERY, query_status=FakeProvider().query_status)
+        await run_reconciliation(conn, SETUP, DAY, EVERY, recovery=FakeProvider().recovery)
     async with conn.transaction():
         with pytest.raises(DayClosed):
             await store.refuse_if_closed(conn, DAY)

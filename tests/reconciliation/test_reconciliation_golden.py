@@ -27,7 +27,7 @@ async def balances(conn, *codes):
 async def reconcile(conn, settlement, statement=None, provider=None):
     provider = provider or FakeProvider({"PA-105": 50_000})
     return await run_reconciliation(conn, SETUP, DAY, settlement, statement=statement,
-                                    query_status=provider.query_status)
+                                    recovery=provider.recovery)
 
 
 async def test_a_clean_day_settles_confirms_and_remits(conn):
@@ -55,12 +55,22 @@ async def test_every_class_of_discrepancy(conn):
     assert queued == {("amount_mismatch", "PA-103"), ("currency_mismatch", "PA-104"), ("missing_in_ledger", "PA-106"),
                       ("duplicate_in_file", "PA-109"), ("missing_at_provider", "PA-107")}
     assert run.totals["gross_attributed_minor"] == 620_000 and run.totals["gross_unattributed_minor"] == 289_000
-    # What the ledger cannot prove waits in suspense (the recovered payment too, until the
-    # gateway attributes it); the bank got the file's whole net.
+    # What the ledger cannot prove waits in suspense; the recovered payment was booked by the
+    # gateway to its agency (MOH), settled and remitted; the bank got the file's whole net.
     assert await balances(conn, "bank:vcb:settlement", "fees:provider:vnpay", "suspense", "treasury:MOJ",
                           "treasury:MOH") == {"bank:vcb:settlement": 901_255, "fees:provider:vnpay": 7_745,
-                                              "suspense": 339_000, "treasury:MOJ": 420_000, "treasury:MOH": 150_000}
+                                              "suspense": 289_000, "treasury:MOJ": 420_000, "treasury:MOH": 200_000}
     assert await ledger.verify_ledger(conn) == []
+
+
+async def test_money_the_gateway_cannot_attribute_stays_an_exception_in_suspense(conn):
+    await book_every_class_day(conn)
+    provider = FakeProvider({"PA-105": 50_000, "PA-106": 70_000}, attempts={"PA-105": "MOH"})
+    run = await reconcile(conn, EVERY, EVERY_STATEMENT, provider)
+    assert (run.counts["recovered"], run.counts["missing_in_ledger"]) == (1, 1)
+    assert ("missing_in_ledger", "PA-106") in {(e.match_class, e.attempt_ref) for e in await list_exceptions(conn, DAY)}
+    assert await (await conn.execute("SELECT count(*) FROM ledger.transfers WHERE external_ref = 'PA-106'")).fetchone() == (0,)
+    assert await balances(conn, "suspense") == {"suspense": 289_000}
 
 
 async def test_reports_in_json_and_csv(conn):
@@ -71,7 +81,7 @@ async def test_reports_in_json_and_csv(conn):
     [part] = document["providers"]
     assert part["run"]["totals"]["net_settlement_minor"] == 901_255
     assert {a["agency"]: (a["paid_minor"], a["settled_minor"], a["remitted_minor"]) for a in part["agencies"]} == {
-        "MOJ": (620_000, 420_000, 420_000), "MOH": (230_000, 150_000, 150_000)}
+        "MOJ": (620_000, 420_000, 420_000), "MOH": (230_000, 200_000, 200_000)}
     assert len(part["exceptions"]) == 5
     figures = io.StringIO()
     reports.write_report_csv(report, figures)
@@ -80,7 +90,7 @@ async def test_reports_in_json_and_csv(conn):
     remittances = io.StringIO()
     reports.write_remittance_file(report, remittances)
     assert remittances.getvalue().splitlines()[1:] == [
-        "recon:vnpay:2026-11-21:remit:MOH,2026-11-21,vnpay,MOH,treasury:MOH,150000,VND",
+        "recon:vnpay:2026-11-21:remit:MOH,2026-11-21,vnpay,MOH,treasury:MOH,200000,VND",
         "recon:vnpay:2026-11-21:remit:MOJ,2026-11-21,vnpay,MOJ,treasury:MOJ,420000,VND"]
     listed = io.StringIO()
     reports.write_exceptions_csv(report, listed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import psycopg
 
-from benchmarks.reconciliation import DAY, SETUP, book_ledger, never_heard_of, settlement_lines, statement_xml
+from benchmarks.reconciliation import DAY, SETUP, book_ledger, NEVER_HEARD_OF, settlement_lines, statement_xml
 from ledger import store as ledger
 from reconciliation.engine import run_reconciliation
 from reconciliation.settlement_csv import write_settlement_csv
@@ -20,7 +20,7 @@ async def test_a_hundred_thousand_line_day(database_url, tmp_path):
         write_settlement_csv(settlement_lines(PAYMENTS, net), stream)
     statement.write_bytes(statement_xml(net[0]))
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
-        run = await run_reconciliation(conn, SETUP, DAY, settlement, statement=statement, query_status=never_heard_of)
+        run = await run_reconciliation(conn, SETUP, DAY, settlement, statement=statement, recovery=NEVER_HEARD_OF)
         assert run.status == "completed" and run.totals["net_settlement_minor"] == net[0]
         assert run.counts == {"lines": 100_000, "matched": 97_000, "amount_mismatch": 1_000, "duplicate_in_file": 1_000,
                               "missing_in_ledger": 1_000, "missing_at_provider": 2_000, "recovered": 0}

@@ -19,13 +19,22 @@ from reconciliation.schedule import NightlyInputs, business_day_ended, nightly_s
 EVERY, EVERY_STATEMENT = DATA / "every_class.csv", DATA / "every_class_statement.xml"
 
 
+def arrived(settlement, statement=None):
+    """A provider's ``locate``: these files (or no settlement file, for None), whatever the day."""
+
+    async def locate(day):
+        return None if settlement is None else (settlement, statement)
+
+    return locate
+
+
 async def test_a_second_session_cannot_run_the_same_day(conn, database_url):
     await book_every_class_day(conn)
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as other:
         async with store.run_lock(other, SETUP.provider, DAY):
             with pytest.raises(RunLocked):
-                await run_reconciliation(conn, SETUP, DAY, EVERY, query_status=FakeProvider().query_status)
-    run = await run_reconciliation(conn, SETUP, DAY, EVERY, query_status=FakeProvider().query_status)
+                await run_reconciliation(conn, SETUP, DAY, EVERY, recovery=FakeProvider().recovery)
+    run = await run_reconciliation(conn, SETUP, DAY, EVERY, recovery=FakeProvider().recovery)
     assert run.counts["lines"] == 10  # the lock was released with the block
 
 
@@ -45,13 +54,13 @@ async def test_two_processes_firing_the_nightly_job_run_it_once(conn, database_u
     await book_every_class_day(conn)
     release = asyncio.Event()
     provider = SlowProvider(release)
-    inputs = [NightlyInputs(setup=SETUP, locate=lambda day: (EVERY, EVERY_STATEMENT))]
+    inputs = [NightlyInputs(setup=SETUP, locate=arrived(EVERY, EVERY_STATEMENT))]
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as first, \
             await psycopg.AsyncConnection.connect(database_url, autocommit=True) as second:
-        running = asyncio.create_task(reconcile_day(first, inputs, DAY, provider.query_status))
+        running = asyncio.create_task(reconcile_day(first, inputs, DAY, provider.recovery))
         while not provider.release.is_set() and not await _job_locked(conn):
             await asyncio.sleep(0.01)
-        skipped = await reconcile_day(second, inputs, DAY, provider.query_status)
+        skipped = await reconcile_day(second, inputs, DAY, provider.recovery)
         release.set()
         outcomes = await running
     assert skipped is None
@@ -67,9 +76,9 @@ async def _job_locked(conn) -> bool:
 
 async def test_a_provider_without_its_file_is_reported_and_the_rest_run(conn):
     await book_every_class_day(conn)
-    inputs = [NightlyInputs(setup=SETUP.__class__(provider="momo", bank="vcb"), locate=lambda day: None),
-              NightlyInputs(setup=SETUP, locate=lambda day: (EVERY, None))]
-    outcomes = await reconcile_day(conn, inputs, DAY, FakeProvider().query_status)
+    inputs = [NightlyInputs(setup=SETUP.__class__(provider="momo", bank="vcb"), locate=arrived(None)),
+              NightlyInputs(setup=SETUP, locate=arrived(EVERY, None))]
+    outcomes = await reconcile_day(conn, inputs, DAY, FakeProvider().recovery)
     assert outcomes["momo"] == "no_settlement_file" and outcomes["vnpay"].status == "awaiting_statement"
 
 
@@ -84,6 +93,6 @@ def test_the_trigger_fires_at_half_past_one_in_vietnam():
 
 
 async def test_the_scheduler_holds_one_job_on_that_trigger():
-    scheduler = nightly_scheduler(contextlib.nullcontext, [], FakeProvider().query_status, hour=2, minute=15)
+    scheduler = nightly_scheduler(contextlib.nullcontext, [], FakeProvider().recovery, hour=2, minute=15)
     [job] = scheduler.get_jobs()
     assert str(job.trigger) == "cron[hour='2', minute='15']" and job.trigger.timezone.key == "Asia/Ho_Chi_Minh"

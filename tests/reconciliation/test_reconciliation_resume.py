@@ -60,7 +60,7 @@ async def state(conn):
 
 async def reconcile(conn, **options):
     return await run_reconciliation(conn, SETUP, DAY, EVERY, statement=EVERY_STATEMENT,
-                                    query_status=FakeProvider({"PA-105": 50_000}).query_status, **options)
+                                    recovery=FakeProvider({"PA-105": 50_000}).recovery, **options)
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,7 @@ async def test_a_crash_among_the_status_queries_books_each_recovery_once(conn):
 
     with pytest.raises(Crash):
         await run_reconciliation(conn, SETUP, DAY, EVERY, statement=EVERY_STATEMENT,
-                                 query_status=DiesOnSecondQuestion({"PA-105": 50_000}).query_status)
+                                 recovery=DiesOnSecondQuestion({"PA-105": 50_000}).recovery)
     run = await reconcile(conn)
     assert run.counts["recovered"] == 1
     assert await (await conn.execute(
