@@ -18,6 +18,7 @@ from gateway.errors import (
     IdempotencyInFlight,
     IdempotencyMismatch,
     InvalidParameter,
+    RateLimitExceeded,
     ResourceMissing,
     UnexpectedState,
 )
@@ -34,6 +35,7 @@ ERROR_RESPONSES: dict[type[GatewayError], tuple[int, str]] = {
     ResourceMissing: (404, "invalid_request_error"),
     IdempotencyMismatch: (400, "idempotency_error"),
     IdempotencyInFlight: (409, "idempotency_error"),
+    RateLimitExceeded: (429, "invalid_request_error"),
 }
 
 

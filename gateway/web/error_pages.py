@@ -10,7 +10,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException
 
 from gateway.web.csrf import CsrfRefused
-from gateway.web.rate_limits import TooManyLookups
+from gateway.rate_limits import RateLimited
 from gateway.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ def _csrf(request: Request, _: CsrfRefused) -> Response:
     return error_page(request, 403, "expired_form")
 
 
-def _too_many(request: Request, exc: TooManyLookups) -> Response:
+def _too_many(request: Request, exc: RateLimited) -> Response:
     return render(request, "web/error.html", status_code=429, headers={"retry-after": str(exc.retry_after_s)},
                   kind="too_many_lookups", retry_after_s=exc.retry_after_s)
 
@@ -43,5 +43,5 @@ def _internal(request: Request, exc: Exception) -> Response:
     return error_page(request, 500, "internal")
 
 
-HTML_EXCEPTION_HANDLERS = {CsrfRefused: _csrf, TooManyLookups: _too_many, NotFoundException: _not_found,
+HTML_EXCEPTION_HANDLERS = {CsrfRefused: _csrf, RateLimited: _too_many, NotFoundException: _not_found,
                            HTTPException: _http, Exception: _internal}
