@@ -24,6 +24,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     mode: Literal["sandbox", "live"] = "sandbox"
     pool_min_size: Annotated[int, Meta(ge=1, le=500)] = 2
     pool_max_size: Annotated[int, Meta(ge=1, le=500)] = 20
+    # How long a request waits for a database connection before it is answered 503 (retry):
+    # while the database is down or restarting, requests fail fast instead of piling up.
+    pool_timeout_ms: Annotated[int, Meta(ge=100, le=120_000)] = 5_000
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Server logs: one JSON object per line (for the log pipeline), or plain text.
     log_format: Literal["json", "text"] = "json"
