@@ -11,7 +11,8 @@ What other packages call:
   allocations per agency, the biller's bills it settles) and ``mark_quote_paid``;
 - ``catalogue.procedures``: ``submit_dossier``, ``advance_dossier``, ``request_payment``,
   ``mark_dossier_paid`` (inside the payment's transaction), ``track_dossier``;
-- ``catalogue.model.payable_account(code)`` / ``treasury_account(code)``: ledger account codes.
+- ``catalogue.model.payable_account(code, livemode=)`` / ``treasury_account(code, livemode=)``: ledger
+  account codes (test-mode money under ``test:<code>``, see ``ledger_agency``).
 
 Every refusal is a ``catalogue.errors.CatalogueError`` naming the field and the reason.
 """

@@ -39,14 +39,25 @@ Provider = Literal["vnpay", "momo", "vietqr", "card"]
 DOSSIER_NUMBER_FIELD = "dossier_number"
 
 
-def payable_account(agency_code: str) -> str:
+TEST_MODE_PREFIX = "test:"
+
+
+def ledger_agency(agency_code: str, *, livemode: bool) -> str:
+    """The agency as the ledger's account codes name it: ``MOJ`` for live money, ``test:MOJ``
+    for test-mode money, so that test payments never add to what the agency is owed.
+    Reconciliation reads the agency back out of ``agency:<A>:payable`` whole, so it keeps
+    test money apart too (its settled totals, its remittances to ``treasury:test:<A>``)."""
+    return agency_code if livemode else TEST_MODE_PREFIX + agency_code
+
+
+def payable_account(agency_code: str, *, livemode: bool) -> str:
     """The ledger account holding what was collected for an agency and not yet remitted."""
-    return f"agency:{agency_code}:payable"
+    return f"agency:{ledger_agency(agency_code, livemode=livemode)}:payable"
 
 
-def treasury_account(agency_code: str) -> str:
+def treasury_account(agency_code: str, *, livemode: bool) -> str:
     """The ledger account standing for the agency's State Treasury revenue account."""
-    return f"treasury:{agency_code}"
+    return f"treasury:{ledger_agency(agency_code, livemode=livemode)}"
 
 
 class Value(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -200,7 +211,7 @@ class Allocation(Value, kw_only=True):
 
     @property
     def account(self) -> str:
-        return payable_account(self.agency_code)
+        return payable_account(self.agency_code, livemode=True)
 
 
 class Quote(Value, kw_only=True):

@@ -74,12 +74,17 @@ async def save_agencies(conn: AsyncConnection, agencies: Sequence[Agency]) -> tu
 
 async def open_agency_accounts(conn: AsyncConnection, code: str) -> None:
     """The agency's payable account (what we owe it; never overdrawn) and its treasury
-    account (what has been remitted to it); idempotent."""
+    account (what has been remitted to it), for live and for test-mode money; idempotent."""
     specs = [
-        AccountSpec(code=payable_account(code), currency=CURRENCY, normal_side=NormalSide.CREDIT,
-                    debits_must_not_exceed_credits=True, metadata={"agency": code}),
-        AccountSpec(code=treasury_account(code), currency=CURRENCY, normal_side=NormalSide.CREDIT,
-                    metadata={"agency": code}),
+        spec
+        for livemode in (True, False)
+        for spec in (
+            AccountSpec(code=payable_account(code, livemode=livemode), currency=CURRENCY,
+                        normal_side=NormalSide.CREDIT, debits_must_not_exceed_credits=True,
+                        metadata={"agency": code, "livemode": livemode}),
+            AccountSpec(code=treasury_account(code, livemode=livemode), currency=CURRENCY,
+                        normal_side=NormalSide.CREDIT, metadata={"agency": code, "livemode": livemode}),
+        )
     ]
     for spec in specs:
         try:

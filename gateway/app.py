@@ -14,6 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from psycopg_pool import AsyncConnectionPool
 
 from gateway.api import (
+    balance,
     callbacks,
     catalogue,
     checkout_sessions,
@@ -69,13 +70,12 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> L
                         *payment_intents.HANDLERS, *events.HANDLERS,
                         *catalogue.HANDLERS, *dossiers.HANDLERS,
                         *webhook_endpoints.HANDLERS, *refunds.HANDLERS, *checkout_sessions.HANDLERS,
-                        *callbacks.HANDLERS,
+                        *callbacks.HANDLERS, *balance.HANDLERS,
                         *_sandbox_mount(settings), *web.route_handlers, checkout_router(), console_router()],
         lifespan=[lifespan],
         state=State({"migrations": discover_migrations(), **web.state}),
         template_config=web.template_config,
-        dependencies={"conn": Provide(provide_connection),
-                      "caller": Provide(authenticator(settings.api_key_cache_ttl_ms, settings.api_rate_limit_per_second))},
+        dependencies={"conn": Provide(provide_connection), "caller": Provide(authenticator(settings.api_key_cache_ttl_ms))},
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_request_id, *web.before_send],
         middleware=[request_id_middleware, HTTP.middleware],

@@ -288,19 +288,30 @@ RETURNING pending_id
 
 # ---------------------------------------------------------------- balances
 
-SELECT_BALANCE = """
+SUM_SLOTS = """
 SELECT a.code, a.currency, a.normal_side,
        sum(b.debits_posted)::bigint, sum(b.credits_posted)::bigint,
        sum(b.debits_pending)::bigint, sum(b.credits_pending)::bigint
   FROM ledger.accounts a JOIN ledger.balance_slots b ON b.account_id = a.id
- WHERE a.code = %s
+ WHERE {accounts}
  GROUP BY a.id
 """
+SELECT_BALANCE = SUM_SLOTS.format(accounts="a.code = %s")
+SELECT_BALANCES = SUM_SLOTS.format(accounts="a.code = ANY(%s)")
+BALANCE_COLUMNS = ("account", "currency", "normal_side", "debits_posted", "credits_posted", "debits_pending",
+                   "credits_pending")
 
 
 async def get_balance(conn: AsyncConnection, code: str) -> Balance:
     """The account's balance now: the sum of its slots, independent of its history's length."""
     return await _balance(conn, SELECT_BALANCE, (code,), code)
+
+
+async def list_balances(conn: AsyncConnection, codes: Sequence[str]) -> dict[str, Balance]:
+    """The balances now of those of ``codes`` that name an account (one statement, however
+    many), by code; an unknown code is left out rather than refused."""
+    rows = await (await conn.execute(SELECT_BALANCES, (list(codes),))).fetchall()
+    return {row[0]: msgspec.convert(dict(zip(BALANCE_COLUMNS, row)), Balance) for row in rows}
 
 
 async def get_balance_at(conn: AsyncConnection, code: str, at: datetime) -> Balance:
@@ -312,8 +323,7 @@ async def _balance(conn: AsyncConnection, sql: str, params, code: str) -> Balanc
     row = await (await conn.execute(sql, params)).fetchone()
     if row is None:
         raise AccountError("account_not_found", f"no account {code!r}")
-    names = ("account", "currency", "normal_side", "debits_posted", "credits_posted", "debits_pending", "credits_pending")
-    return msgspec.convert(dict(zip(names, row)), Balance)
+    return msgspec.convert(dict(zip(BALANCE_COLUMNS, row)), Balance)
 
 
 async def get_statement(

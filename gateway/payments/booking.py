@@ -47,14 +47,15 @@ def payment_shares(intent: PaymentIntent) -> list[tuple[str, int]]:
 
 
 def payment_transfers(intent: PaymentIntent, attempt: Attempt) -> list[Transfer]:
-    """Debit the provider's clearing account, credit each receiving agency. Each transfer's
-    id derives from the attempt, so booking twice is refused by the ledger as ``exists``."""
+    """Debit the provider's clearing account, credit each receiving agency (its test-mode
+    account for a test-mode payment). Each transfer's id derives from the attempt, so
+    booking twice is refused by the ledger as ``exists``."""
     shares = payment_shares(intent)
     assert sum(amount for _, amount in shares) == attempt.amount_minor, "a split adds up to the payment"
     return [
         Transfer(id=f"payment:{attempt.attempt_ref}:{index}", debit_account=clearing_account(attempt.provider),
-                 credit_account=payable_account(agency), amount_minor=amount, currency=attempt.currency,
-                 kind="payment", external_ref=attempt.attempt_ref,
+                 credit_account=payable_account(agency, livemode=intent.livemode), amount_minor=amount,
+                 currency=attempt.currency, kind="payment", external_ref=attempt.attempt_ref,
                  metadata={"payment_intent": intent.id, "agency": intent.agency_code})
         for index, (agency, amount) in enumerate(shares)
     ]

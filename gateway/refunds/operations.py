@@ -91,7 +91,7 @@ def _reservations(intent: PaymentIntent, attempt: Attempt, refund: Refund) -> li
     """The refund's share of each agency's part of the payment, reserved until the provider
     answers."""
     return [
-        Transfer(id=f"refund:{refund.id}:{index}", debit_account=payable_account(agency),
+        Transfer(id=f"refund:{refund.id}:{index}", debit_account=payable_account(agency, livemode=refund.livemode),
                  credit_account=clearing_account(attempt.provider), amount_minor=amount, currency=refund.currency,
                  kind="refund", pending=True, external_ref=provider_refund_ref(refund.id),
                  metadata={"payment_intent": intent.id, "attempt_ref": attempt.attempt_ref})

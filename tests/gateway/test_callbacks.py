@@ -87,5 +87,5 @@ def test_card_refunds_partial_then_the_rest_never_more(client, agency, api_datab
     with psycopg.connect(api_database_url) as conn:
         payable = conn.execute("SELECT coalesce(sum(credits_posted - debits_posted), 0) FROM ledger.balance_slots s"
                                " JOIN ledger.accounts a ON a.id = s.account_id WHERE a.code = %s",
-                               (f"agency:{agency}:payable",)).fetchone()[0]
+                               (f"agency:test:{agency}:payable",)).fetchone()[0]
     assert payable == 0

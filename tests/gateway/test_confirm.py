@@ -19,7 +19,7 @@ def test_visa_succeeds_and_books_the_payment_once(client, agency, api_database_u
     assert (confirmed.status, confirmed.amount_received, confirmed.payment_method) == ("succeeded", 150_000,
                                                                                          "pm_card_visa")
     assert ledger_payments(api_database_url, confirmed.latest_attempt) == [
-        ("provider:card:clearing", f"agency:{agency}:payable", 150_000)]
+        ("provider:card:clearing", f"agency:test:{agency}:payable", 150_000)]
     # The acquirer's webhook for the same payment arrives too, and changes nothing.
     time.sleep(0.5)
     assert len(ledger_payments(api_database_url, confirmed.latest_attempt)) == 1
@@ -76,7 +76,7 @@ def test_vnpay_redirect_then_signed_ipn_settles_the_payment(client, agency, api_
     assert "redirect_status=succeeded" in back.headers["location"]
     assert wait_for_status(client, intent.id, "succeeded").status == "succeeded"
     assert ledger_payments(api_database_url, confirmed.latest_attempt) == [
-        ("provider:vnpay:clearing", f"agency:{agency}:payable", 150_000)]
+        ("provider:vnpay:clearing", f"agency:test:{agency}:payable", 150_000)]
 
 
 def test_more_confirms_at_once_than_pooled_connections_all_complete(api_url, secret, client):

@@ -232,10 +232,13 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def balances_match_the_model_and_the_books_balance(self):
+        listed = self.run(store.list_balances(self.conn, [*self.model.accounts, "no:such:account"]))
+        assert set(listed) == set(self.model.accounts)
         for code, expected in self.model.accounts.items():
             actual = self.run(store.get_balance(self.conn, code))
             assert (actual.debits_posted, actual.credits_posted, actual.debits_pending, actual.credits_pending) == (
                 expected.dp, expected.cp, expected.dq, expected.cq), code
+            assert listed[code] == actual
         assert self.run(store.verify_ledger(self.conn)) == []
 
 
