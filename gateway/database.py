@@ -116,6 +116,7 @@ async def open_pool(url: str, settings: Settings, *, max_size: int | None = None
         url,
         min_size=min(settings.pool_min_size, max_size),
         max_size=max_size,
+        timeout=settings.pool_timeout_ms / 1000,
         kwargs={"autocommit": True},
         open=False,
     )

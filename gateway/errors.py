@@ -42,6 +42,12 @@ class IdempotencyInFlight(GatewayError):
     code = "idempotency_key_in_use"
 
 
+class RateLimitExceeded(GatewayError):
+    """The API key made more requests than its limit allows; retry later, as Stripe says."""
+
+    code = "rate_limit"
+
+
 class CardError(GatewayError):
     """The provider refused the payment (Stripe's ``card_error``, HTTP 402). Raised after the
     refusal was recorded on the PaymentIntent, whose API view rides along as Stripe's does."""

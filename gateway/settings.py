@@ -24,6 +24,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     mode: Literal["sandbox", "live"] = "sandbox"
     pool_min_size: Annotated[int, Meta(ge=1, le=500)] = 2
     pool_max_size: Annotated[int, Meta(ge=1, le=500)] = 20
+    # How long a request waits for a database connection before it is answered 503 (retry):
+    # while the database is down or restarting, requests fail fast instead of piling up.
+    pool_timeout_ms: Annotated[int, Meta(ge=100, le=120_000)] = 5_000
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Server logs: one JSON object per line (for the log pipeline), or plain text.
     log_format: Literal["json", "text"] = "json"
@@ -40,6 +43,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # How long a server process trusts an API key it found active without looking again: a
     # revoked key stops working within this time. 0 looks the key up on every request.
     api_key_cache_ttl_ms: Annotated[int, Meta(ge=0, le=60_000)] = 5_000
+    # Requests one API key may make per second to each server process (Stripe allows 100
+    # in live mode); past it the API answers 429 with Stripe's ``rate_limit`` error.
+    api_rate_limit_per_second: Annotated[int, Meta(ge=1, le=1_000_000)] = 100
     # Where citizens' browsers and providers reach us (return and callback URLs are built
     # on it); `publicpay serve` sets it from --host and --port when it is not given.
     public_url: Annotated[str, Meta(pattern="^https?://[^/]+$")] = "http://127.0.0.1:8000"

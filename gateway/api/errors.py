@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 import msgspec
+import psycopg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
@@ -18,6 +19,7 @@ from gateway.errors import (
     IdempotencyInFlight,
     IdempotencyMismatch,
     InvalidParameter,
+    RateLimitExceeded,
     ResourceMissing,
     UnexpectedState,
 )
@@ -34,6 +36,7 @@ ERROR_RESPONSES: dict[type[GatewayError], tuple[int, str]] = {
     ResourceMissing: (404, "invalid_request_error"),
     IdempotencyMismatch: (400, "idempotency_error"),
     IdempotencyInFlight: (409, "idempotency_error"),
+    RateLimitExceeded: (429, "invalid_request_error"),
 }
 
 
@@ -74,9 +77,22 @@ def framework_error(request: Request, exc: HTTPException) -> Response:
     return error_response(exc.status_code, ErrorDetail(type="invalid_request_error", message=message))
 
 
+def database_unavailable(request: Request, exc: psycopg.OperationalError) -> Response:
+    """The database is down, restarting or out of connections (the pool's timeout is one of
+    these): nothing was done that a retry would repeat (each unit of work is one
+    transaction, an idempotent request's stored answer with it), so say so, as Stripe does."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    response = error_response(503, ErrorDetail(
+        type="api_error", code="database_unavailable",
+        message="The service is briefly unavailable; retry the request (with the same Idempotency-Key)."))
+    response.headers["Stripe-Should-Retry"] = "true"
+    return response
+
+
 def internal_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, ErrorDetail(type="api_error", message="An internal error occurred; it was logged."))
 
 
-EXCEPTION_HANDLERS = {GatewayError: gateway_error, HTTPException: framework_error, Exception: internal_error}
+EXCEPTION_HANDLERS = {GatewayError: gateway_error, HTTPException: framework_error,
+                      psycopg.OperationalError: database_unavailable, Exception: internal_error}

@@ -34,7 +34,7 @@ async def form_amount(request: Request, name: str = "expected_minor") -> int:
 
 
 def check_lookup_limit(request: Request) -> None:
-    """Count one look-up for this client address; TooManyLookups (the 429 page) past the limit."""
+    """Count one look-up for this client address; RateLimited (the 429 page) past the limit."""
     client = request.client.host if request.client else "unknown"
     request.app.state.lookup_limit.check(client)
 

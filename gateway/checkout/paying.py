@@ -17,6 +17,7 @@ from gateway.checkout import catalogue_names
 from gateway.checkout.ownership import owned_scope
 from gateway.checkout.page_input import form_text, livemode, origin_request_id
 from gateway.checkout.payment_choice import CARD, PaymentChoice, payment_choices, read_choice
+from gateway.checkout.session_page import paid_session_redirect
 from gateway.checkout.status_view import view_status
 from gateway.errors import CardError, GatewayError, ResourceMissing
 from gateway.events.store import Origin
@@ -119,8 +120,11 @@ async def back_from_provider(intent_id: FromPath[str]) -> Redirect:
 
 
 @get("/pay/{intent_id:str}/status")
-async def payment_status(request: Request, conn: Connection, intent_id: FromPath[str]) -> Template:
+async def payment_status(request: Request, conn: Connection, intent_id: FromPath[str]) -> Template | Redirect:
     _, intent = await owned_intent(request, conn, intent_id)
+    if intent.status == Status.SUCCEEDED:  # a Checkout Session's payment goes on to the agency
+        if (to_session := await paid_session_redirect(conn, intent.agency_code, intent_id)) is not None:
+            return to_session
     return render(request, "checkout/status.html", intent=intent,
                   view=view_status(intent, sandbox=not livemode(request)))
 

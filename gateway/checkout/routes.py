@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from litestar import Router
 
-from gateway.checkout import dossiers, electricity, fines, health_insurance, paying, receipts, services, start
+from gateway.checkout import (
+    dossiers,
+    electricity,
+    fines,
+    health_insurance,
+    paying,
+    receipts,
+    services,
+    session_page,
+    start,
+)
 from gateway.web.csrf import check_csrf
 from gateway.web.error_pages import HTML_EXCEPTION_HANDLERS
 
-PAGES = [start, services, fines, electricity, health_insurance, dossiers, paying, receipts]
+PAGES = [start, services, fines, electricity, health_insurance, dossiers, paying, receipts, session_page]
 
 
 def checkout_router() -> Router:

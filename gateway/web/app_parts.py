@@ -8,7 +8,7 @@ from typing import Any
 from litestar.template import TemplateConfig
 
 from gateway.settings import Settings
-from gateway.web.rate_limits import SlidingWindowLimit
+from gateway.rate_limits import SlidingWindowLimit
 from gateway.web.routes import WEB_HANDLERS
 from gateway.web.security_headers import security_headers_hook
 from gateway.web.templating import web_template_config

@@ -71,6 +71,9 @@ def api_url(api_database_url: str, server_log: Path, tmp_path_factory: pytest.Te
         "PUBLICPAY_WEBHOOK_POLL_MS": "100",
         "PUBLICPAY_WEBHOOK_TIMEOUT_MS": "1000",
         "PUBLICPAY_API_KEY_CACHE_TTL_MS": str(KEY_CACHE_TTL_MS),
+        # Tests make hundreds of objects as fast as they can with one key; the limit itself
+        # is tested in-process (tests/gateway/test_rate_limits.py).
+        "PUBLICPAY_API_RATE_LIMIT_PER_SECOND": "100000",
         # The sandboxes' callbacks come back within milliseconds, and quiet attempts are
         # queried after two seconds.
         "PUBLICPAY_SANDBOX_TIME_SCALE": "0.001",

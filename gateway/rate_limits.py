@@ -1,11 +1,12 @@
-"""Rate limits on look-ups by plate, decision number, customer code or social-insurance
-number, per client address, so that the pages cannot be used to enumerate people's fines
-and bills.
+"""Rate limits: on the pages' look-ups by plate, decision number, customer code or
+social-insurance number, per client address, so that the pages cannot be used to enumerate
+people's fines and bills; on the API, per key, so that one agency's runaway client cannot
+take the service from the others.
 
 A sliding window in each server process's memory: with N worker processes a client gets
-at most N times the limit, which still defeats enumeration (thousands of guesses) and
-needs no shared store. Behind a proxy, run uvicorn with ``--forwarded-allow-ips`` so that
-the client address is the citizen's, not the proxy's.
+at most N times the limit, which still defeats enumeration (thousands of guesses) and a
+runaway loop, and needs no shared store. Behind a proxy, run uvicorn with
+``--forwarded-allow-ips`` so that the client address is the citizen's, not the proxy's.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from collections.abc import Callable
 MAX_TRACKED_CLIENTS = 100_000  # beyond this the longest-idle client is forgotten
 
 
-class TooManyLookups(Exception):
+class RateLimited(Exception):
     def __init__(self, retry_after_s: int) -> None:
-        super().__init__(f"too many look-ups; retry after {retry_after_s} s")
+        super().__init__(f"too many requests; retry after {retry_after_s} s")
         self.retry_after_s = retry_after_s
 
 
@@ -32,14 +33,14 @@ class SlidingWindowLimit:
         self._events: OrderedDict[str, deque[float]] = OrderedDict()
 
     def check(self, key: str) -> None:
-        """Count one event for ``key``, or raise TooManyLookups (which counts nothing)."""
+        """Count one event for ``key``, or raise RateLimited (which counts nothing)."""
         now = self.clock()
         events = self._events.pop(key, None) or deque()
         while events and events[0] <= now - self.window_s:
             events.popleft()
         self._events[key] = events  # most recently seen last
         if len(events) >= self.limit:
-            raise TooManyLookups(max(1, int(events[0] + self.window_s - now + 0.999)))
+            raise RateLimited(max(1, int(events[0] + self.window_s - now + 0.999)))
         events.append(now)
         while len(self._events) > MAX_TRACKED_CLIENTS:
             self._events.popitem(last=False)

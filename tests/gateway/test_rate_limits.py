@@ -1,4 +1,5 @@
-"""The look-up limit: never more than ``limit`` look-ups in any window, per client."""
+"""Rate limits: never more than ``limit`` events in any window, per client; an API key past
+its limit is refused as Stripe refuses it."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.web.rate_limits import SlidingWindowLimit, TooManyLookups
+from gateway.keys.model import Mode
+from gateway.keys.store import create_key
+from gateway.rate_limits import RateLimited, SlidingWindowLimit
+from gateway.settings import Settings
+from tests.gateway.test_app import app_client
 
 
 class Clock:
@@ -23,7 +28,7 @@ def test_the_limit_refuses_then_lets_the_window_slide() -> None:
     for _ in range(3):
         limit.check("10.0.0.1")
         clock.now += 1
-    with pytest.raises(TooManyLookups) as refused:
+    with pytest.raises(RateLimited) as refused:
         limit.check("10.0.0.1")
     assert refused.value.retry_after_s == 57  # now 1003; the first look-up leaves the window at 1060
     limit.check("10.0.0.2")  # another client is not affected
@@ -40,9 +45,24 @@ def test_no_window_ever_holds_more_than_the_limit(events: list[tuple[str, float]
         clock.now += pause
         try:
             limit.check(client)
-        except TooManyLookups as refused:
+        except RateLimited as refused:
             recent = [t for t in allowed[client] if t > clock.now - 60]
             assert len(recent) == 5 and refused.retry_after_s >= 1
         else:
             allowed[client].append(clock.now)
             assert len([t for t in allowed[client] if t > clock.now - 60]) <= 5
+
+
+async def test_an_api_key_past_its_limit_gets_stripe_s_429_and_other_keys_do_not(database_url) -> None:
+    async with app_client(database_url, Settings(api_rate_limit_per_second=3)) as (client, pool):
+        async with pool.connection() as conn:
+            busy = (await create_key(conn, "BCA", Mode.TEST))[1]
+            quiet = (await create_key(conn, "BCA", Mode.TEST))[1]
+        answers = [await client.get("/v1/payment_intents", headers={"Authorization": f"Bearer {busy}"})
+                   for _ in range(4)]
+        other = await client.get("/v1/payment_intents", headers={"Authorization": f"Bearer {quiet}"})
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    error = answers[-1].json()["error"]
+    assert error["type"] == "invalid_request_error" and error["code"] == "rate_limit"
+    assert "retry after 1 s" in error["message"]
+    assert other.status_code == 200
