@@ -15,6 +15,7 @@ import stripe
 from tests.gateway.test_callbacks import ipn_url
 from tests.gateway.test_confirm import RETURN_URL, ledger_payments
 from tests.gateway.test_payment_intents import STRIPE_FIXTURES
+from tests.gateway.test_webhooks import receivers  # noqa: F401 (a fixture)
 
 SUCCESS_URL = "https://agency.example/paid?session={CHECKOUT_SESSION_ID}"
 CANCEL_URL = "https://agency.example/cart"
@@ -279,3 +280,17 @@ def test_money_after_expiry_is_booked_and_refunded(client, api_url, api_database
     assert client.v1.checkout.sessions.retrieve(session.id).status == "expired"
     assert events_of(client, "checkout.session.completed") == []
     assert session_row(api_database_url, session.id) == ("expired", "unpaid", False, True)
+
+
+def test_session_events_reach_webhooks_signed_as_stripe_signs(client, receivers):  # noqa: F811
+    receiver = receivers()
+    endpoint = client.v1.webhook_endpoints.create(params={
+        "url": receiver.url, "enabled_events": ["checkout.session.completed", "checkout.session.expired"]})
+    paid, dropped = create(client), create(client)
+    client.v1.payment_intents.confirm(paid.payment_intent, params={"payment_method": "pm_card_visa"})
+    client.v1.checkout.sessions.expire(dropped.id)
+    receiver.wait_for(2)
+    events = [stripe.Webhook.construct_event(body.decode(), header, endpoint.secret)
+              for body, header in receiver.received]
+    assert sorted((e.type, e.data.object.id) for e in events) == sorted(
+        [("checkout.session.completed", paid.id), ("checkout.session.expired", dropped.id)])
