@@ -60,7 +60,10 @@ class VnpaySandbox:
         return f"{base}{'&' if '?' in base else '?'}{canonical_query(signed)}&{SECURE_HASH}={signed[SECURE_HASH]}"
 
     def settlement_file(self, day: date) -> bytes:
-        return write_settlement(self.book.lines_for(day), self.config.tmn_code)
+        # Each refund under the TxnRef of the payment it refunds, as VNPAY lists it.
+        payment_refs = {request_id: txn.txn_ref for txn in self.transactions.values()
+                        for request_id, _, _ in txn.refunds}
+        return write_settlement(self.book.lines_for(day), self.config.tmn_code, payment_refs)
 
 
 def _ipn_acknowledged(response: httpx.Response) -> bool:

@@ -3,6 +3,9 @@ what is not the format is refused with the line that is wrong."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,7 +20,13 @@ from providers.vnpay import settlement as vnpay
 
 @given(st.lists(settlement_lines("vnpay")))
 def test_vnpay_round_trip(lines: list) -> None:
-    assert vnpay.parse_settlement(vnpay.write_settlement(lines, "PUBLICPY")) == lines
+    payment_refs = {line.attempt_ref: f"PA{index}" for index, line in enumerate(lines) if line.kind == "refund"}
+    content = vnpay.write_settlement(lines, "PUBLICPY", payment_refs)
+    assert vnpay.parse_settlement(content) == lines
+    # A refund line names the payment it refunds, as VNPAY's do; its request id is its reference.
+    rows = list(csv.DictReader(io.StringIO(content.decode())))
+    assert [(row["TxnRef"], row["RequestId"]) for row in rows if row["TransactionType"] != "01"] == [
+        (payment_refs[line.attempt_ref], line.attempt_ref) for line in lines if line.kind == "refund"]
 
 
 @given(st.lists(settlement_lines("momo")))
@@ -40,9 +49,9 @@ def test_vietqr_statement_round_trip(entries: list) -> None:
 @pytest.mark.parametrize(("parse", "content", "complaint"), [
     (vnpay.parse_settlement, b"TxnRef,Amount\r\n", "header"),
     (vnpay.parse_settlement, ",".join(vnpay.HEADER).encode() + b"\r\nPUBLICPY,pi1,1,01,12.5,0,VND,20261122093015,"
-     b"20261123\r\n", "line 2: Amount"),
+     b"20261123,\r\n", "line 2: Amount"),
     (vnpay.parse_settlement, ",".join(vnpay.HEADER).encode() + b"\r\nPUBLICPY,pi1,1,09,1,0,VND,20261122093015,"
-     b"20261123\r\n", "TransactionType"),
+     b"20261123,\r\n", "TransactionType"),
     (momo.parse_settlement, ",".join(momo.HEADER).encode() + b"\r\nP,o,1,payment,1,0,VND,2026-11-22T09:30:15,"
      b"2026-11-23\r\n", "no offset"),
     (momo.parse_settlement, ",".join(momo.HEADER).encode() + b"\r\nP,o,1,payment,1\r\n", "5 columns"),

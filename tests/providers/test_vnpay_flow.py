@@ -4,6 +4,8 @@ a real merchant endpoint → querydr, refund, settlement file."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
@@ -211,6 +213,9 @@ async def test_settlement_file_lists_what_was_processed(world: World) -> None:
     assert (payment.kind, payment.amount_minor, payment.fee_minor, payment.provider_ref) == (
         "payment", AMOUNT, AMOUNT * 110 // 10_000, number)
     assert (refund_line.kind, refund_line.amount_minor, refund_line.fee_minor) == ("refund", 30_000, 0)
+    # The file lists the refund under its payment's TxnRef, with VNPAY's own number for it.
+    [row] = [row for row in csv.DictReader(io.StringIO(response.text)) if row["RequestId"] == refunded.refund_ref]
+    assert row["TxnRef"] == ref and row["TransactionNo"] not in ("", number)
     assert payment.settlement_date == business_today().fromordinal(business_today().toordinal() + 1)
     assert all(line.provider == "vnpay" and line.currency == "VND" for line in lines.values())
 
