@@ -27,6 +27,7 @@ from gateway.api import (
 )
 from gateway.api.dependencies import authenticator, provide_connection
 from gateway.api.errors import EXCEPTION_HANDLERS
+from gateway.api.openapi import declare_stripe_answers
 from gateway.api.request_id import add_request_id
 from gateway.background import background_jobs
 from gateway.checkout.routes import checkout_router
@@ -67,10 +68,12 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> L
     web = web_parts(settings)
     return Litestar(
         route_handlers=[health.healthz, health.readyz, metrics_handler(settings.metrics_token),
-                        *payment_intents.HANDLERS, *events.HANDLERS,
-                        *catalogue.HANDLERS, *dossiers.HANDLERS,
-                        *webhook_endpoints.HANDLERS, *refunds.HANDLERS, *checkout_sessions.HANDLERS,
-                        *callbacks.HANDLERS, *balance.HANDLERS,
+                        *declare_stripe_answers([
+                            *payment_intents.HANDLERS, *events.HANDLERS,
+                            *catalogue.HANDLERS, *dossiers.HANDLERS,
+                            *webhook_endpoints.HANDLERS, *refunds.HANDLERS, *checkout_sessions.HANDLERS,
+                            *balance.HANDLERS]),
+                        *callbacks.HANDLERS,
                         *_sandbox_mount(settings), *web.route_handlers, checkout_router(), console_router()],
         lifespan=[lifespan],
         state=State({"migrations": discover_migrations(), **web.state}),
