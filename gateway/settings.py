@@ -76,13 +76,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # Nightly reconciliation (gateway/nightly.py): the time it runs in Asia/Ho_Chi_Minh
     # (HH:MM, or "off"), the providers it reconciles (space-separated codes), the settlement
     # bank whose account they pay into (bank:<code>:settlement), the inbox of settlement
-    # files and bank statements (unset: $PUBLICPAY_HOME/reconciliation/inbox), and the
-    # largest upload the console takes (settlement file and statement together).
+    # files and bank statements (unset: $PUBLICPAY_HOME/reconciliation/inbox).
     reconciliation_at: Annotated[str, Meta(pattern=r"^(off|([01][0-9]|2[0-3]):[0-5][0-9])$")] = "01:30"
     reconciliation_providers: Annotated[str, Meta(pattern=r"^[a-z0-9 ]*$")] = "vnpay momo vietqr card"
     reconciliation_bank: Annotated[str, Meta(pattern=r"^[a-z0-9_-]{1,40}$")] = "main"
     reconciliation_inbox: str | None = None
-    reconciliation_upload_max_mb: Annotated[int, Meta(ge=1, le=1024)] = 64
 
     @property
     def home_path(self) -> Path:

@@ -8,14 +8,15 @@ from litestar import Request, Response, Router
 from litestar.response import Redirect
 
 from gateway.console import (
-    audit_pages, exception_pages, ledger_pages, login_pages, remittance_pages, run_pages, staff_pages,
+    audit_pages, exception_pages, ledger_pages, login_pages, remittance_pages, run_pages, run_start_pages,
+    staff_pages,
 )
 from gateway.console.auth import Forbidden, LoginRequired, login_url, require_staff
 from gateway.web.csrf import check_csrf
 from gateway.web.error_pages import HTML_EXCEPTION_HANDLERS
 from gateway.web.templating import render
 
-PAGES = [login_pages, run_pages, exception_pages, remittance_pages, ledger_pages, staff_pages, audit_pages]
+PAGES = [login_pages, run_pages, run_start_pages, exception_pages, remittance_pages, ledger_pages, staff_pages, audit_pages]
 
 
 def _to_login(_: Request, exc: LoginRequired) -> Response:

@@ -17,7 +17,8 @@ MATCH_CLASSES = ("matched", "amount_mismatch", "currency_mismatch", "missing_in_
 # What reconciliation.settling.total records in a run's totals.
 TOTALS = (*(field.name for field in msgspec.structs.fields(SettlementTotals)), "fee_minor", "net_settlement_minor",
           "remitted_minor")
-STAFF_ACTIONS = ("staff_created", "staff_disabled", "staff_role_changed", "staff_password_reset", "day_closed")
+STAFF_ACTIONS = ("staff_created", "staff_disabled", "staff_role_changed", "staff_password_reset", "day_closed",
+                 "run_started")
 STAFF_REFUSALS = ("invalid_email", "email_taken", "staff_not_found", "self_lockout", "refused")
 
 COMPOSED = [

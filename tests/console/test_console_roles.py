@@ -42,7 +42,7 @@ async def test_an_auditor_is_refused_every_action_and_nothing_changes(database_u
               "day": DAY.isoformat()}
     actions = [(PATH_PARAMETER.sub(lambda m: values[m[1]], path), handler) for path, handler in console_routes("POST")
                if handler.opt["permission"] != PUBLIC]
-    assert len(actions) == 6
+    assert len(actions) == 7
     fields = {"action": "write_off", "reason": "auditor tries", "create-email": "new@kbnn.gov.vn",
               "create-role": "admin", "role-role": "admin", "role-reason": "x", "password-reason": "x",
               "disable-reason": "x"}
