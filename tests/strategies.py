@@ -446,3 +446,29 @@ def typed_decision_numbers(draw) -> tuple[str, str]:  # type: ignore[no-untyped-
     spaces = [draw(_st.sampled_from(["", " "])) for _ in range(3)]
     case = draw(_st.sampled_from([str.upper, str.lower]))
     return f"{number}{spaces[0]}/{spaces[1]}{qd}{spaces[2]}-{case(issuer)}", f"{number}/QĐ-{issuer}"
+
+
+# ---------------------------------------------------------------- checkout sessions
+# An agency's request for a Checkout Session: line items as Stripe's client sends them.
+
+from gateway.sessions import model as _sessions  # noqa: E402
+
+
+@_st.composite
+def session_line_items(draw, currencies: tuple[str, ...], max_unit_minor: int,  # type: ignore[no-untyped-def]
+                       max_quantity: int) -> _sessions.LineItemParams:
+    return _sessions.LineItemParams(
+        price_data=_sessions.PriceData(
+            currency=draw(_st.sampled_from(currencies)),
+            unit_amount=draw(_st.integers(1, max_unit_minor)),
+            product_data=_sessions.ProductData(name=draw(_st.text(min_size=1, max_size=40)))),
+        quantity=draw(_st.integers(1, max_quantity)))
+
+
+def session_requests(currencies: tuple[str, ...] = ("vnd",), max_unit_minor: int = 10_000_000,  # type: ignore[no-untyped-def]
+                     max_quantity: int = 100):
+    """Valid by default (a total well under the limit); widen the bounds to reach the refusals."""
+    items = session_line_items(currencies, max_unit_minor, max_quantity)
+    return _st.builds(_sessions.CheckoutSessionCreate, mode=_st.just("payment"),
+                      line_items=_st.lists(items, min_size=1, max_size=6),
+                      success_url=_st.just("https://agency.example/paid?cs={CHECKOUT_SESSION_ID}"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import psycopg
@@ -294,3 +295,34 @@ def test_session_events_reach_webhooks_signed_as_stripe_signs(client, receivers)
               for body, header in receiver.received]
     assert sorted((e.type, e.data.object.id) for e in events) == sorted(
         [("checkout.session.completed", paid.id), ("checkout.session.expired", dropped.id)])
+
+
+def test_payments_racing_the_expiry_job_end_each_session_one_way(client, api_database_url):
+    """Sessions past their time, paid by card while both server processes' expiry jobs run:
+    each session ends complete with its money kept, or expired with no money kept, once."""
+    sessions = [create(client) for _ in range(8)]
+    for session in sessions:
+        age(api_database_url, session.id)
+
+    def pay(session: stripe.checkout.Session) -> str:
+        try:
+            return client.v1.payment_intents.confirm(session.payment_intent,
+                                                     params={"payment_method": "pm_card_visa"}).status
+        except stripe.InvalidRequestError as refused:  # the job canceled it first
+            return refused.code
+
+    with ThreadPoolExecutor(len(sessions)) as pool:
+        answers = list(pool.map(pay, sessions))
+    ended = {s.id: wait_until(lambda s=s: (r := client.v1.checkout.sessions.retrieve(s.id)).status != "open" and r)
+             for s in sessions}
+    for session, answer in zip(sessions, answers):
+        intent = client.v1.payment_intents.retrieve(session.payment_intent)
+        kept = [r for r in client.v1.refunds.list(params={"payment_intent": intent.id}).data]
+        if answer == "succeeded":
+            assert (ended[session.id].status, intent.status, kept) == ("complete", "succeeded", [])
+        else:
+            assert answer == "payment_intent_unexpected_state"
+            assert (ended[session.id].status, intent.status) == ("expired", "canceled")
+    terminal = [e.data.object.id for kind in ("checkout.session.completed", "checkout.session.expired")
+                for e in client.v1.events.list(params={"type": kind, "limit": 100}).data]
+    assert sorted(terminal) == sorted(s.id for s in sessions)
