@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from functools import partial
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from psycopg_pool import AsyncConnectionPool
 
 from gateway.idempotency.store import delete_expired_keys
@@ -54,8 +55,10 @@ async def delete_expired_idempotency_keys(pool: AsyncConnectionPool) -> int:
 
 
 @contextlib.asynccontextmanager
-async def background_jobs(pool: AsyncConnectionPool, providers: Providers, settings: Settings) -> AsyncIterator[None]:
-    """The jobs run while the block runs, and stop with it."""
+async def background_jobs(pool: AsyncConnectionPool, providers: Providers,
+                          settings: Settings) -> AsyncIterator[AsyncIOScheduler | None]:
+    """The jobs run while the block runs, and stop with it. Yields the nightly
+    reconciliation's scheduler (None when PUBLICPAY_RECONCILIATION_AT is off)."""
     stop = asyncio.Event()
     quiet = timedelta(milliseconds=settings.attempt_query_after_ms)
     poll_s = settings.status_poll_ms / 1000
@@ -71,8 +74,8 @@ async def background_jobs(pool: AsyncConnectionPool, providers: Providers, setti
             asyncio.create_task(run_every(poll_s, partial(expire_due_sessions, pool),
                                           "expired checkout sessions past their expires_at", stop))]
     try:
-        async with nightly_reconciliation(pool, providers, settings):
-            yield
+        async with nightly_reconciliation(pool, providers, settings) as nightly:
+            yield nightly
     finally:
         stop.set()
         for job in jobs:
