@@ -56,7 +56,7 @@ SELECT a.currency, count(DISTINCT a.id),
 
 # Command groups live in their own modules under gateway/commands/, each with a
 # ``register(app)`` function; add one name here per module.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("ledger", "serve", "keys", "catalogue", "reconcile", "staff")
+SUBCOMMAND_MODULES: tuple[str, ...] = ("ledger", "serve", "keys", "catalogue", "reconcile", "staff", "demo")
 
 for _name in SUBCOMMAND_MODULES:
     importlib.import_module(f"gateway.commands.{_name}").register(app)

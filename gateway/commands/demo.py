@@ -1,0 +1,232 @@
+"""``publicpay demo``: a day at the portal, simulated end to end.
+
+It starts ``publicpay serve`` on PUBLICPAY_HOME (a port of its own), gives the agencies
+test keys and webhook endpoints at a receiver in this process, sends citizens through the
+provider sandboxes with the day's mix of outcomes, waits for callbacks and webhooks to
+settle, runs ``publicpay reconcile`` for each provider's business day, and prints the day's
+figures as the database has them, with the finance console's address and a sign-in.
+
+One business day, today's: the ledger stamps every transfer with the real clock and is
+append-only, so a "second day" could only be faked. Run the demo again on a later day (same
+PUBLICPAY_HOME) and the console shows both days side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import date, datetime
+from typing import TypeVar
+
+import msgspec
+import psycopg
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from gateway.commands.common import console, migrated_database, settings_or_exit
+from gateway.demo import figures, preparing, report
+from gateway.demo.citizens import AGENCIES, all_records, obligation_of
+from gateway.demo.day_plan import MIN_CITIZENS, PROVIDERS, plan_day, resolves_before_the_night
+from gateway.demo.journeys import Journey, Portal, pay
+from gateway.demo.serving import ServerFailed, gateway_server, port_or_free, server_environment
+from gateway.demo.webhook_receiver import ReceivedEvents, webhook_receiver
+from ledger.store import verify_ledger
+from reconciliation.matching import BUSINESS_TIME_ZONE
+from providers.simulation.scenarios import SandboxTiming
+
+T = TypeVar("T")
+
+CITIZENS_AT_ONCE = 4
+WEBHOOK_PATIENCE_S = 30
+SETTLE_MARGIN_S = 30  # beyond the sandboxes' late-callback delay
+SETTLE_CAP_S = 180  # the longest the demo waits for callbacks, whatever the time scale
+RECONCILE_TIMEOUT_S = 300
+
+
+def demo(
+    citizens: int = typer.Option(40, min=MIN_CITIZENS, help="How many citizens come to the portal."),
+    days: int = typer.Option(1, min=1, help="Business days to simulate: 1, today's (see below)."),
+    port: int = typer.Option(8000, min=1, max=65535, help="The server's port (another free one if it is taken)."),
+    seed: int = typer.Option(None, help="Replay a day's mix of errands, providers and outcomes."),
+    serve: bool = typer.Option(True, "--serve/--no-serve",
+                               help="Keep serving after the summary, until Ctrl+C, so that the console can be"
+                                    " visited; --no-serve stops the server and exits."),
+) -> None:
+    """Simulate a day at the portal: citizens paying fines, fees, premiums and bills through
+    every provider, agencies receiving webhooks, then the nightly reconciliation; ends with
+    the day's summary and the finance console's address.
+
+    One business day only (--days 1): the ledger stamps transfers with the real clock and
+    cannot be back-dated, so a second day is the demo run again on a later day, on the same
+    PUBLICPAY_HOME. A provider's day is reconciled once; the demo refuses a day already
+    reconciled on this home (use another PUBLICPAY_HOME, or come back tomorrow).
+    """
+    if days != 1:
+        raise typer.BadParameter("only today can be simulated honestly: the ledger stamps every transfer with the"
+                                 " real clock. Run the demo again on a later day (same PUBLICPAY_HOME) for a"
+                                 " second day.", param_hint="--days")
+    settings = settings_or_exit()
+    if settings.mode != "sandbox":
+        console.print("[red]the demo needs PUBLICPAY_MODE=sandbox:[/red] it pays through the providers' sandboxes")
+        raise typer.Exit(2)
+    seed = secrets.randbelow(1_000_000) if seed is None else seed
+    day = datetime.now(BUSINESS_TIME_ZONE).date()
+    with migrated_database(settings) as database_url:
+        already = on_database(database_url, lambda conn: figures.reconciled_providers(conn, day))
+        if already:
+            console.print(f"[red]business day {day} is already reconciled on this home[/red] ({', '.join(already)}):"
+                          " a provider's day is reconciled once, from one settlement file. Run the demo with"
+                          " another PUBLICPAY_HOME (e.g. PUBLICPAY_HOME=.publicpay-demo), or tomorrow.")
+            raise typer.Exit(1)
+        log_path = settings.home_path / "demo" / "serve.log"
+        try:
+            with webhook_receiver() as (receiver_url, received), \
+                    gateway_server(database_url, port_or_free(port), log_path) as server_url:
+                console.print(f"gateway on {server_url} (its log: {log_path}); business day {day}; seed {seed}")
+                healthy = run_day(database_url, server_url, receiver_url, received, day, citizens, seed, serve)
+                if serve:
+                    wait_for_ctrl_c()
+        except ServerFailed as failure:
+            console.print(f"[red]{failure}[/red]")
+            raise typer.Exit(1) from None
+    if not healthy:
+        raise typer.Exit(1)
+
+
+def run_day(database_url: str, server_url: str, receiver_url: str, received: ReceivedEvents, day: date,
+            citizens: int, seed: int, serving: bool) -> bool:
+    """The day from keys to summary; whether everything went as the gateway promises."""
+    rng = random.Random(seed)
+    run_tag = f"{secrets.randbelow(10**7):07d}"  # this run's decisions, bills and households are new
+    obligations = [obligation_of(visit, run_tag, day, rng) for visit in plan_day(citizens, seed)]
+    portal = Portal(url=server_url, secrets=on_database(database_url,
+                                                         lambda conn: preparing.agency_secrets(conn, AGENCIES)))
+    on_database(database_url, lambda conn: preparing.add_citizens_records(conn, all_records(obligations)))
+    endpoints = []
+    for agency in AGENCIES:
+        endpoint_id, received.secrets[agency] = preparing.replace_webhook_endpoint(
+            portal.client(agency), f"{receiver_url}/webhooks/{agency}")
+        endpoints.append(endpoint_id)
+
+    with Progress(TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as progress:
+        journeys = send_citizens(portal, obligations, progress)
+        settled = wait_for_callbacks(database_url, journeys, progress)
+        delivered = wait_for_webhooks(database_url, endpoints, progress)
+        runs = progress.add_task("nightly reconciliation", total=len(PROVIDERS))
+        failed_runs = []
+        for provider in PROVIDERS:
+            progress.update(runs, description=f"nightly reconciliation: {provider}")
+            if not reconcile(database_url, server_url, day, provider):
+                failed_runs.append(provider)
+            progress.advance(runs)
+
+    async def summarise(conn: psycopg.AsyncConnection):
+        day_figures = await figures.day_figures(conn, day, journeys, list(PROVIDERS))
+        hooks = await figures.webhook_figures(conn, endpoints, received)
+        return (msgspec.structs.replace(day_figures, webhooks=hooks), await verify_ledger(conn),
+                await preparing.officer_account(conn))
+
+    day_figures, ledger_problems, (email, password) = on_database(database_url, summarise)
+    report.render(console, day_figures)
+    console.print("ledger invariants: " + ("[green]all hold[/green]" if not ledger_problems
+                                           else "[red]" + "; ".join(ledger_problems) + "[/red]"))
+    console.print(report.console_panel(server_url, email, password, serving=serving))
+    return settled and delivered and not (ledger_problems or failed_runs or day_figures.errors)
+
+
+def send_citizens(portal: Portal, obligations: list, progress: Progress) -> list[Journey]:
+    """Every citizen's visit, a few at once as at a real portal; in the plan's order."""
+    task = progress.add_task("citizens paying", total=len(obligations))
+    journeys = {}
+    with ThreadPoolExecutor(CITIZENS_AT_ONCE) as pool:
+        futures = {pool.submit(pay, portal, obligation): obligation.visit.citizen_no for obligation in obligations}
+        for future in as_completed(futures):
+            journeys[futures[future]] = future.result()
+            progress.advance(task)
+    return [journeys[n] for n in sorted(journeys)]
+
+
+def wait_for_callbacks(database_url: str, journeys: list[Journey], progress: Progress) -> bool:
+    """Until every attempt that should end before the night has (the late callback is the
+    last); bounded by the sandboxes' late delay plus a margin. Whether all did."""
+    refs = [j.attempt_ref for j in journeys if j.attempt_ref and resolves_before_the_night(j.obligation.visit)]
+    task = progress.add_task("callbacks arriving", total=len(refs))
+    patience_s = min(SETTLE_CAP_S, late_callback_delay_s() + SETTLE_MARGIN_S)
+    waiting = wait_until(lambda: on_database(database_url, lambda conn: figures.unsettled_attempts(conn, refs)),
+                         lambda left: progress.update(task, completed=len(refs) - len(left)), patience_s)
+    if waiting:
+        console.print(f"[yellow]after {patience_s:.0f} s, {len(waiting)} payment(s) still await their provider's"
+                      f" news:[/yellow] {', '.join(waiting)}; reconciliation will look at them")
+    return not waiting
+
+
+def wait_for_webhooks(database_url: str, endpoints: list[str], progress: Progress) -> bool:
+    pending_at_start = on_database(database_url, lambda conn: figures.pending_deliveries(conn, endpoints))
+    task = progress.add_task("webhooks to agencies", total=pending_at_start)
+    left = wait_until(lambda: on_database(database_url, lambda conn: figures.pending_deliveries(conn, endpoints)),
+                      lambda pending: progress.update(task, completed=max(0, pending_at_start - pending)),
+                      WEBHOOK_PATIENCE_S)
+    if left:
+        console.print(f"[yellow]after {WEBHOOK_PATIENCE_S} s, {left} webhook deliveries are still pending[/yellow]")
+    return not left
+
+
+def wait_until(look: Callable[[], T], show: Callable[[T], object], patience_s: float) -> T:
+    """Look until the answer is empty (or zero), or ``patience_s`` has passed; the last answer."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        seen = look()
+        show(seen)
+        if not seen or time.monotonic() > deadline:
+            return seen
+        time.sleep(0.25)
+
+
+def late_callback_delay_s() -> float:
+    scale = float(server_environment("", os.environ)["PUBLICPAY_SANDBOX_TIME_SCALE"])
+    return SandboxTiming().late_s * scale
+
+
+def reconcile(database_url: str, server_url: str, day: date, provider: str) -> bool:
+    """``publicpay reconcile --date D --provider P``, as an operator would run it (its settlement
+    file fetched from the provider's sandbox through the adapter); whether it succeeded."""
+    environment = {"PUBLICPAY_PUBLIC_URL": server_url, **os.environ, "PUBLICPAY_DATABASE_URL": database_url}
+    try:
+        done = subprocess.run([sys.executable, "-m", "gateway", "reconcile", "--date", day.isoformat(),
+                               "--provider", provider], env=environment, capture_output=True, text=True,
+                              timeout=RECONCILE_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        console.print(f"[red]publicpay reconcile --provider {provider} took over {RECONCILE_TIMEOUT_S} s[/red]")
+        return False
+    if done.returncode != 0:
+        console.print(f"[red]publicpay reconcile --provider {provider} failed ({done.returncode}):[/red]\n"
+                      f"{done.stdout}{done.stderr}")
+    return done.returncode == 0
+
+
+def on_database(database_url: str, work: Callable[[psycopg.AsyncConnection], Awaitable[T]]) -> T:
+    async def with_connection() -> T:
+        async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+            return await work(conn)
+
+    return asyncio.run(with_connection())
+
+
+def wait_for_ctrl_c() -> None:
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        console.print("stopping the server")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)

@@ -1,0 +1,9 @@
+"""``publicpay demo``: a day at the portal, simulated end to end against a real server.
+
+- ``day_plan``: who pays what, through which provider, with which outcome (pure).
+- ``citizens``: the citizens' fines, bills and households, and their inputs (pure).
+- ``serving``: the gateway server the demo starts (``publicpay serve`` in a subprocess).
+- ``journeys``: a citizen paying through the server and the provider sandboxes (HTTP).
+- ``webhook_receiver``: the agencies' webhook endpoint, in the demo's process.
+- ``figures``: the day's figures, read from the database; ``report``: them as tables.
+"""
