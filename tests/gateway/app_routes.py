@@ -32,3 +32,10 @@ def api_operations() -> list[tuple[str, str]]:
     """(METHOD, path template) of every operation in the OpenAPI document."""
     return [(method.upper(), path) for path, item in openapi_document()["paths"].items()
             for method in HTTP_METHODS if method in item]
+
+
+def http_routes(prefix: str = "/") -> set[tuple[str, str]]:
+    """(METHOD, path template) of every HTTP route the app serves under ``prefix``, in the
+    schema or not (OPTIONS and HEAD, which Litestar adds, left out)."""
+    return {(method, route.path_format) for route in gateway_app().routes if route.path.startswith(prefix)
+            for method in getattr(route, "methods", ()) if method not in ("OPTIONS", "HEAD")}

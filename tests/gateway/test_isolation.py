@@ -1,0 +1,167 @@
+"""A key sees only its own agency's objects in its own mode, over every /v1 route.
+
+The routes come from the app itself (tests/gateway/app_routes.py): each one must be listed
+below under how it is exercised (an object's id in its path, an object's id in its body, a
+list, or no agency's object at all), so a route added later fails the first test until
+someone says how to prove it isolated. Agency A makes one object of each kind; then another
+agency's key, and A's own key of the other mode, call every route on A's objects: each call
+is a 404 resource_missing, no answer (lists included) contains any of A's ids, and every one
+of A's objects reads the same afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.keys.model import Mode
+from tests.gateway.app_routes import http_routes
+from tests.gateway.payment_flows import create as create_intent
+from tests.gateway.test_checkout_sessions import create as create_session
+from tests.gateway.test_dossiers_api import submit as submit_dossier
+
+# Agency A is one with a catalogue service, so that it can own a dossier too.
+AGENCY = "BTP"
+
+# An object's id in the path: which of A's objects, and a body that would change it if the
+# caller were allowed to (so that a route that forgot the agency shows in A's object).
+OBJECT_ROUTES: dict[tuple[str, str], tuple[str, dict[str, str]]] = {
+    ("GET", "/v1/payment_intents/{intent_id}"): ("payment_intent", {}),
+    ("POST", "/v1/payment_intents/{intent_id}"): ("payment_intent", {"metadata[taken]": "yes"}),
+    ("POST", "/v1/payment_intents/{intent_id}/cancel"): ("payment_intent", {}),
+    ("POST", "/v1/payment_intents/{intent_id}/confirm"): ("payment_intent", {"payment_method": "pm_card_visa"}),
+    ("GET", "/v1/events/{event_id}"): ("event", {}),
+    ("GET", "/v1/refunds/{refund_id}"): ("refund", {}),
+    ("GET", "/v1/checkout/sessions/{session_id}"): ("checkout_session", {}),
+    ("GET", "/v1/checkout/sessions/{session_id}/line_items"): ("checkout_session", {}),
+    ("POST", "/v1/checkout/sessions/{session_id}/expire"): ("checkout_session", {}),
+    ("GET", "/v1/webhook_endpoints/{endpoint_id}"): ("webhook_endpoint", {}),
+    ("POST", "/v1/webhook_endpoints/{endpoint_id}"): ("webhook_endpoint", {"disabled": "true"}),
+    ("DELETE", "/v1/webhook_endpoints/{endpoint_id}"): ("webhook_endpoint", {}),
+    ("GET", "/v1/dossiers/{code}"): ("dossier", {}),
+    ("POST", "/v1/dossiers/{code}/advance"): ("dossier", {"status": "received"}),
+    ("POST", "/v1/dossiers/{code}/request_payment"): ("dossier", {}),
+}
+# An object's id in the body: the parameter that names it, and which of A's objects.
+BODY_ID_ROUTES: dict[tuple[str, str], dict[str, str]] = {
+    ("POST", "/v1/refunds"): {"payment_intent": "paid_intent"},
+}
+# Lists: their filters that take an id, each with the kind of A's object to give it.
+LIST_ROUTES: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/v1/payment_intents"): {"starting_after": "payment_intent", "ending_before": "payment_intent"},
+    ("GET", "/v1/events"): {"starting_after": "event", "ending_before": "event"},
+    ("GET", "/v1/refunds"): {"payment_intent": "paid_intent", "starting_after": "refund"},
+    ("GET", "/v1/checkout/sessions"): {"payment_intent": "session_intent", "starting_after": "checkout_session"},
+    ("GET", "/v1/webhook_endpoints"): {"starting_after": "webhook_endpoint"},
+}
+# No agency's object named: creating the caller's own objects, the public catalogue, the
+# citizens' dossier routes (a dossier's tracking secret, not a key, opens it), and the
+# caller's own balance (tests/gateway/test_balance.py proves it per agency and mode).
+NO_AGENCY_OBJECT = {
+    ("POST", "/v1/payment_intents"), ("POST", "/v1/checkout/sessions"), ("POST", "/v1/webhook_endpoints"),
+    ("GET", "/v1/catalogue/services"), ("GET", "/v1/catalogue/services/{code}"),
+    ("GET", "/v1/catalogue/services/{code}/price"), ("GET", "/v1/catalogue/agencies"),
+    ("POST", "/v1/dossiers"), ("POST", "/v1/dossiers/{code}/track"),
+    ("GET", "/v1/balance"),
+}
+# Where each kind of object is read back by its owner.
+READ_BACK = {"payment_intent": "/v1/payment_intents/{}", "paid_intent": "/v1/payment_intents/{}",
+             "session_intent": "/v1/payment_intents/{}", "event": "/v1/events/{}", "refund": "/v1/refunds/{}",
+             "checkout_session": "/v1/checkout/sessions/{}", "webhook_endpoint": "/v1/webhook_endpoints/{}",
+             "dossier": "/v1/dossiers/{}"}
+
+
+def test_every_v1_route_is_known_to_this_test() -> None:
+    known = {*OBJECT_ROUTES, *BODY_ID_ROUTES, *LIST_ROUTES, *NO_AGENCY_OBJECT}
+    assert http_routes("/v1") - known == set(), "a new /v1 route: say above how to prove it isolated"
+    assert known - http_routes("/v1") == set(), "a route listed above is gone"
+
+
+def keyed(api_url: str, secret: str) -> httpx.Client:
+    return httpx.Client(base_url=api_url, timeout=20, headers={"Authorization": f"Bearer {secret}"})
+
+
+@pytest.fixture(scope="module")
+def owner(api_url: str, new_secret) -> Iterator[httpx.Client]:
+    with keyed(api_url, new_secret(AGENCY)) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def objects(owner: httpx.Client, stripe_client, api_url: str) -> dict[str, str]:
+    """One of each kind of A's objects, each in a state in which every route above would
+    change it: its id by kind."""
+    stripe = stripe_client(owner.headers["Authorization"].removeprefix("Bearer "))
+    paid = stripe.v1.payment_intents.confirm(create_intent(stripe).id, params={"payment_method": "pm_card_visa"})
+    refund = stripe.v1.refunds.create(params={"payment_intent": paid.id, "amount": 1_000})
+    session = create_session(stripe)
+    endpoint = stripe.v1.webhook_endpoints.create(params={"url": "https://agency.example/hooks",
+                                                          "enabled_events": ["*"]})
+    with httpx.Client(base_url=api_url, timeout=20) as public:
+        dossier = submit_dossier(public)["dossier"]["code"]
+    return {"payment_intent": create_intent(stripe).id, "paid_intent": paid.id, "refund": refund.id,
+            "session_intent": session.payment_intent, "checkout_session": session.id,
+            "webhook_endpoint": endpoint.id, "dossier": dossier,
+            "event": stripe.v1.events.list(params={"limit": 1}).data[0].id}
+
+
+def read_all(owner: httpx.Client, objects: dict[str, str]) -> dict[str, Any]:
+    answers = {kind: owner.get(READ_BACK[kind].format(object_id)) for kind, object_id in objects.items()}
+    assert all(answer.status_code == 200 for answer in answers.values()), answers
+    return {kind: answer.json() for kind, answer in answers.items()}
+
+
+OTHER_AGENCY, OTHER_MODE = "another agency", "the other mode"
+# A dossier has no mode: a citizen submits it without a key, and both of its agency's keys
+# act on it (see the strict xfail below).
+KINDS_WITHOUT_MODE = {"dossier"}
+
+
+@pytest.fixture(params=[OTHER_AGENCY, OTHER_MODE])
+def stranger(request, api_url: str, new_secret) -> Iterator[tuple[str, httpx.Client]]:
+    secret = new_secret("AGSTRANGER") if request.param == OTHER_AGENCY else new_secret(AGENCY, Mode.LIVE)
+    with keyed(api_url, secret) as client:
+        yield request.param, client
+
+
+def assert_missing(answer: httpx.Response) -> None:
+    refusal = answer.json().get("error", {}).get("code")
+    assert (answer.status_code, refusal) == (404, "resource_missing"), f"{answer.request.url}: {answer.text}"
+
+
+def test_a_strangers_key_finds_none_of_the_agencys_objects(owner, objects, stranger) -> None:
+    who, stranger = stranger
+    before = read_all(owner, objects)
+    answers = []
+    for (method, path), (kind, body) in OBJECT_ROUTES.items():
+        if who == OTHER_MODE and kind in KINDS_WITHOUT_MODE:
+            continue
+        url = path.replace(path[path.index("{"):path.index("}") + 1], objects[kind])
+        answers.append(stranger.request(method, url, data=body or None))
+        assert_missing(answers[-1])
+    for (method, path), params in BODY_ID_ROUTES.items():
+        answers.append(stranger.request(method, path, data={name: objects[kind] for name, kind in params.items()}))
+        assert_missing(answers[-1])
+    for (method, path), filters in LIST_ROUTES.items():
+        answers.append(stranger.request(method, path))
+        assert answers[-1].status_code == 200, answers[-1].text
+        for name, kind in filters.items():
+            answers.append(stranger.request(method, path, params={name: objects[kind]}))
+            # Stripe answers a filter or cursor it cannot find with 404; an empty page also
+            # shows nothing, as long as nothing of A's is in it (checked below).
+            assert answers[-1].status_code in (200, 404), answers[-1].text
+    for answer in answers:
+        # A refusal may name the id it was asked about, as Stripe's "No such …" does.
+        asked = str(answer.request.url) + answer.request.content.decode()
+        leaked = [object_id for object_id in objects.values() if object_id in answer.text and object_id not in asked]
+        assert leaked == [], f"{answer.request.method} {answer.request.url} shows {leaked}"
+    assert read_all(owner, objects) == before
+
+
+@pytest.mark.xfail(strict=True, reason="dossiers are not kept per mode: an agency's test key reads and moves on the "
+                                       "dossiers citizens submitted for real (reported; catalogue/ decides)")
+def test_a_live_key_does_not_see_a_dossier_its_test_key_acted_on(owner, objects, api_url, new_secret) -> None:
+    with keyed(api_url, new_secret(AGENCY, Mode.LIVE)) as live:
+        assert_missing(live.get(READ_BACK["dossier"].format(objects["dossier"])))
