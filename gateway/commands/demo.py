@@ -17,8 +17,6 @@ import asyncio
 import os
 import random
 import secrets
-import subprocess
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -31,6 +29,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gateway.commands.common import console, migrated_database, settings_or_exit
+from gateway.commands.reconcile import reconcile_app
 from gateway.demo import figures, preparing, report
 from gateway.demo.citizens import AGENCIES, all_records, obligation_of
 from gateway.demo.day_plan import MIN_CITIZENS, PROVIDERS, plan_day, resolves_before_the_night
@@ -47,7 +46,6 @@ CITIZENS_AT_ONCE = 4
 WEBHOOK_PATIENCE_S = 30
 SETTLE_MARGIN_S = 30  # beyond the sandboxes' late-callback delay
 SETTLE_CAP_S = 180  # the longest the demo waits for callbacks, whatever the time scale
-RECONCILE_TIMEOUT_S = 300
 
 
 def demo(
@@ -90,6 +88,10 @@ def demo(
             with webhook_receiver() as (receiver_url, received), \
                     gateway_server(database_url, port_or_free(port), log_path) as server_url:
                 console.print(f"gateway on {server_url} (its log: {log_path}); business day {day}; seed {seed}")
+                # As serve does for its workers: the reconcile command run in this process
+                # finds the database, and the sandboxes behind this server, in the environment.
+                os.environ["PUBLICPAY_DATABASE_URL"] = database_url
+                os.environ.setdefault("PUBLICPAY_PUBLIC_URL", server_url)
                 healthy = run_day(database_url, server_url, receiver_url, received, day, citizens, seed, serve)
                 if serve:
                     wait_for_ctrl_c()
@@ -120,13 +122,7 @@ def run_day(database_url: str, server_url: str, receiver_url: str, received: Rec
         journeys = send_citizens(portal, obligations, progress)
         settled = wait_for_callbacks(database_url, journeys, progress)
         delivered = wait_for_webhooks(database_url, endpoints, progress)
-        runs = progress.add_task("nightly reconciliation", total=len(PROVIDERS))
-        failed_runs = []
-        for provider in PROVIDERS:
-            progress.update(runs, description=f"nightly reconciliation: {provider}")
-            if not reconcile(database_url, server_url, day, provider):
-                failed_runs.append(provider)
-            progress.advance(runs)
+    failed_runs = [provider for provider in PROVIDERS if not reconcile(day, provider)]
 
     async def summarise(conn: psycopg.AsyncConnection):
         day_figures = await figures.day_figures(conn, day, journeys, list(PROVIDERS))
@@ -161,7 +157,8 @@ def wait_for_callbacks(database_url: str, journeys: list[Journey], progress: Pro
     task = progress.add_task("callbacks arriving", total=len(refs))
     patience_s = min(SETTLE_CAP_S, late_callback_delay_s() + SETTLE_MARGIN_S)
     waiting = wait_until(lambda: on_database(database_url, lambda conn: figures.unsettled_attempts(conn, refs)),
-                         lambda left: progress.update(task, completed=len(refs) - len(left)), patience_s)
+                         lambda left: progress.update(task, completed=len(refs) - len(left)),
+                         lambda left: not left, patience_s)
     if waiting:
         console.print(f"[yellow]after {patience_s:.0f} s, {len(waiting)} payment(s) still await their provider's"
                       f" news:[/yellow] {', '.join(waiting)}; reconciliation will look at them")
@@ -169,23 +166,27 @@ def wait_for_callbacks(database_url: str, journeys: list[Journey], progress: Pro
 
 
 def wait_for_webhooks(database_url: str, endpoints: list[str], progress: Progress) -> bool:
-    pending_at_start = on_database(database_url, lambda conn: figures.pending_deliveries(conn, endpoints))
-    task = progress.add_task("webhooks to agencies", total=pending_at_start)
-    left = wait_until(lambda: on_database(database_url, lambda conn: figures.pending_deliveries(conn, endpoints)),
-                      lambda pending: progress.update(task, completed=max(0, pending_at_start - pending)),
-                      WEBHOOK_PATIENCE_S)
-    if left:
-        console.print(f"[yellow]after {WEBHOOK_PATIENCE_S} s, {left} webhook deliveries are still pending[/yellow]")
-    return not left
+    """Until no delivery to the agencies' endpoints is pending; whether none is."""
+    task = progress.add_task("webhooks to agencies")
+
+    def show(counts: dict[str, int]) -> None:
+        progress.update(task, total=sum(counts.values()), completed=sum(counts.values()) - counts.get("pending", 0))
+
+    counts = wait_until(lambda: on_database(database_url, lambda conn: figures.delivery_counts(conn, endpoints)),
+                        show, lambda counts: not counts.get("pending"), WEBHOOK_PATIENCE_S)
+    if counts.get("pending"):
+        console.print(f"[yellow]after {WEBHOOK_PATIENCE_S} s, {counts['pending']} webhook deliveries are still"
+                      " pending[/yellow]")
+    return not counts.get("pending")
 
 
-def wait_until(look: Callable[[], T], show: Callable[[T], object], patience_s: float) -> T:
-    """Look until the answer is empty (or zero), or ``patience_s`` has passed; the last answer."""
+def wait_until(look: Callable[[], T], show: Callable[[T], object], done: Callable[[T], bool], patience_s: float) -> T:
+    """Look until ``done``, or until ``patience_s`` has passed; the last answer."""
     deadline = time.monotonic() + patience_s
     while True:
         seen = look()
         show(seen)
-        if not seen or time.monotonic() > deadline:
+        if done(seen) or time.monotonic() > deadline:
             return seen
         time.sleep(0.25)
 
@@ -195,21 +196,15 @@ def late_callback_delay_s() -> float:
     return SandboxTiming().late_s * scale
 
 
-def reconcile(database_url: str, server_url: str, day: date, provider: str) -> bool:
-    """``publicpay reconcile --date D --provider P``, as an operator would run it (its settlement
-    file fetched from the provider's sandbox through the adapter); whether it succeeded."""
-    environment = {"PUBLICPAY_PUBLIC_URL": server_url, **os.environ, "PUBLICPAY_DATABASE_URL": database_url}
-    try:
-        done = subprocess.run([sys.executable, "-m", "gateway", "reconcile", "--date", day.isoformat(),
-                               "--provider", provider], env=environment, capture_output=True, text=True,
-                              timeout=RECONCILE_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        console.print(f"[red]publicpay reconcile --provider {provider} took over {RECONCILE_TIMEOUT_S} s[/red]")
-        return False
-    if done.returncode != 0:
-        console.print(f"[red]publicpay reconcile --provider {provider} failed ({done.returncode}):[/red]\n"
-                      f"{done.stdout}{done.stderr}")
-    return done.returncode == 0
+def reconcile(day: date, provider: str) -> bool:
+    """``publicpay reconcile --date D --provider P``, the operator's command itself (its
+    settlement file fetched from the provider's sandbox through the adapter, its progress and
+    counts on the screen); whether it succeeded."""
+    arguments = ["--date", day.isoformat(), "--provider", provider]
+    console.rule(f"publicpay reconcile {' '.join(arguments)}")
+    status = typer.main.get_command(reconcile_app).main(arguments, prog_name="publicpay reconcile",
+                                                        standalone_mode=False)
+    return not status  # None when it returned normally, the status of a typer.Exit otherwise
 
 
 def on_database(database_url: str, work: Callable[[psycopg.AsyncConnection], Awaitable[T]]) -> T:

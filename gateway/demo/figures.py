@@ -103,13 +103,10 @@ SELECT match_class, count(*) FROM recon.exceptions WHERE run_id = %(run)s AND st
 RUNS_OF_DAY = "SELECT provider FROM recon.runs WHERE business_day = %(day)s ORDER BY provider"
 
 # What must have happened before the nightly run makes sense: attempts resolved (or flagged
-# for a wrong amount), and no webhook still on its way.
+# for a wrong amount).
 UNSETTLED_ATTEMPTS = """
 SELECT attempt_ref FROM gateway.payment_attempts
  WHERE attempt_ref = ANY(%(refs)s) AND status = 'pending' AND flag IS NULL
-"""
-PENDING_DELIVERIES = """
-SELECT count(*) FROM gateway.webhook_deliveries WHERE endpoint_id = ANY(%(endpoints)s) AND status = 'pending'
 """
 
 
@@ -122,8 +119,9 @@ async def unsettled_attempts(conn: AsyncConnection, attempt_refs: list[str]) -> 
     return [row[0] for row in rows]
 
 
-async def pending_deliveries(conn: AsyncConnection, endpoint_ids: list[str]) -> int:
-    return (await (await conn.execute(PENDING_DELIVERIES, {"endpoints": endpoint_ids})).fetchone())[0]
+async def delivery_counts(conn: AsyncConnection, endpoint_ids: list[str]) -> dict[str, int]:
+    """The gateway's deliveries to these endpoints by status: pending, succeeded, failed."""
+    return dict(await (await conn.execute(WEBHOOK_DELIVERIES, {"endpoints": endpoint_ids})).fetchall())
 
 
 async def day_figures(conn: AsyncConnection, day: date, journeys: list[Journey], providers: list[str]) -> DayFigures:
@@ -168,6 +166,5 @@ async def run_row(conn: AsyncConnection, provider: str, day: date) -> RunRow:
 
 
 async def webhook_figures(conn: AsyncConnection, endpoint_ids: list[str], received) -> Webhooks:
-    by_status = dict(await (await conn.execute(WEBHOOK_DELIVERIES, {"endpoints": endpoint_ids})).fetchall())
-    return Webhooks(by_status=by_status, received_events=received.unique_events(),
+    return Webhooks(by_status=await delivery_counts(conn, endpoint_ids), received_events=received.unique_events(),
                     received_deliveries=received.deliveries, refused=received.refused)
