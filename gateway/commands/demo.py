@@ -92,7 +92,8 @@ def demo(
                 # finds the database, and the sandboxes behind this server, in the environment.
                 os.environ["PUBLICPAY_DATABASE_URL"] = database_url
                 os.environ.setdefault("PUBLICPAY_PUBLIC_URL", server_url)
-                healthy = run_day(database_url, server_url, receiver_url, received, day, citizens, seed, serve)
+                portal, endpoints = open_the_portal(database_url, server_url, receiver_url, received)
+                healthy = run_day(database_url, portal, endpoints, received, day, citizens, seed, serve)
                 if serve:
                     wait_for_ctrl_c()
         except ServerFailed as failure:
@@ -102,31 +103,39 @@ def demo(
         raise typer.Exit(1)
 
 
-def run_day(database_url: str, server_url: str, receiver_url: str, received: ReceivedEvents, day: date,
+def open_the_portal(database_url: str, server_url: str, receiver_url: str,
+                    received: ReceivedEvents) -> tuple[Portal, dict[str, str]]:
+    """The agencies' keys, and their webhook endpoints (agency → endpoint id) at the receiver."""
+    portal = Portal(url=server_url, secrets=on_database(database_url,
+                                                        lambda conn: preparing.agency_secrets(conn, AGENCIES)))
+    endpoints = {}
+    for agency in AGENCIES:
+        endpoints[agency], received.secrets[agency] = preparing.replace_webhook_endpoint(
+            portal.client(agency), f"{receiver_url}/webhooks/{agency}")
+    return portal, endpoints
+
+
+def run_day(database_url: str, portal: Portal, endpoints: dict[str, str], received: ReceivedEvents, day: date,
             citizens: int, seed: int, serving: bool) -> bool:
     """The day from keys to summary; whether everything went as the gateway promises."""
     rng = random.Random(seed)
     run_tag = f"{secrets.randbelow(10**7):07d}"  # this run's decisions, bills and households are new
     obligations = [obligation_of(visit, run_tag, day, rng) for visit in plan_day(citizens, seed)]
-    portal = Portal(url=server_url, secrets=on_database(database_url,
-                                                         lambda conn: preparing.agency_secrets(conn, AGENCIES)))
     on_database(database_url, lambda conn: preparing.add_citizens_records(conn, all_records(obligations)))
-    endpoints = []
-    for agency in AGENCIES:
-        endpoint_id, received.secrets[agency] = preparing.replace_webhook_endpoint(
-            portal.client(agency), f"{receiver_url}/webhooks/{agency}")
-        endpoints.append(endpoint_id)
 
-    with Progress(TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console) as progress:
+    with progress_bars() as progress:
         journeys = send_citizens(portal, obligations, progress)
         settled = wait_for_callbacks(database_url, journeys, progress)
-        delivered = wait_for_webhooks(database_url, endpoints, progress)
     failed_runs = [provider for provider in PROVIDERS if not reconcile(day, provider)]
+    with progress_bars() as progress:  # the night's recoveries are announced too
+        delivered = wait_for_webhooks(database_url, list(endpoints.values()), progress)
+    # The receiver ends with the demo: later deliveries to it would only fail and be retried.
+    for agency, endpoint_id in endpoints.items():
+        preparing.disable_webhook_endpoint(portal.client(agency), endpoint_id)
 
     async def summarise(conn: psycopg.AsyncConnection):
         day_figures = await figures.day_figures(conn, day, journeys, list(PROVIDERS))
-        hooks = await figures.webhook_figures(conn, endpoints, received)
+        hooks = await figures.webhook_figures(conn, list(endpoints.values()), received)
         return (msgspec.structs.replace(day_figures, webhooks=hooks), await verify_ledger(conn),
                 await preparing.officer_account(conn))
 
@@ -134,8 +143,13 @@ def run_day(database_url: str, server_url: str, receiver_url: str, received: Rec
     report.render(console, day_figures)
     console.print("ledger invariants: " + ("[green]all hold[/green]" if not ledger_problems
                                            else "[red]" + "; ".join(ledger_problems) + "[/red]"))
-    console.print(report.console_panel(server_url, email, password, serving=serving))
+    console.print(report.console_panel(portal.url, email, password, serving=serving))
     return settled and delivered and not (ledger_problems or failed_runs or day_figures.errors)
+
+
+def progress_bars() -> Progress:
+    return Progress(TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console)
 
 
 def send_citizens(portal: Portal, obligations: list, progress: Progress) -> list[Journey]:

@@ -52,3 +52,8 @@ def replace_webhook_endpoint(client: stripe.StripeClient, url: str) -> tuple[str
     created = client.v1.webhook_endpoints.create(params={"url": url, "enabled_events": ["*"],
                                                          "description": ENDPOINT_DESCRIPTION})
     return created.id, created.secret
+
+
+def disable_webhook_endpoint(client: stripe.StripeClient, endpoint_id: str) -> None:
+    """Kept, with its deliveries, for the console and the next run to see; sent nothing more."""
+    client.v1.webhook_endpoints.update(endpoint_id, params={"disabled": True})
