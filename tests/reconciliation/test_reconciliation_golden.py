@@ -73,6 +73,21 @@ async def test_money_the_gateway_cannot_attribute_stays_an_exception_in_suspense
     assert await balances(conn, "suspense") == {"suspense": 289_000}
 
 
+async def test_a_payment_recovered_the_night_after_is_not_missing_from_that_day(conn, tmp_path):
+    await book_every_class_day(conn)
+    await reconcile(conn, EVERY, EVERY_STATEMENT)  # PA-105 is booked now, by the (fake) gateway
+    booked_on = (await (await conn.execute(
+        "SELECT (created_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date FROM ledger.transfers WHERE external_ref = 'PA-105'"
+    )).fetchone())[0]
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes((DATA / "every_class.csv").read_bytes().splitlines(keepends=True)[0])
+    next_run = await run_reconciliation(conn, SETUP, booked_on, empty, recovery=FakeProvider().recovery)
+    entries = await (await conn.execute("SELECT attempt_ref FROM recon.matches WHERE run_id = %s",
+                                        (next_run.id,))).fetchall()
+    # (The golden refund is posted through the ledger's API, on the day the test runs.)
+    assert ("PA-105",) not in entries and entries == [("RF-101",)]
+
+
 async def test_reports_in_json_and_csv(conn):
     await book_every_class_day(conn)
     await reconcile(conn, EVERY, EVERY_STATEMENT)
