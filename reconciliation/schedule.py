@@ -1,5 +1,6 @@
 """The nightly job: at 01:30 in Asia/Ho_Chi_Minh (by default), reconcile the business day
-that ended, for every provider whose files have arrived.
+that ended, for every provider whose files have arrived, and carry on the runs of the last
+week that were waiting for their bank statement.
 
 Every gateway process may start the scheduler; a PostgreSQL advisory lock taken for the
 whole job lets one of them run it and makes the others skip that night's firing. The
@@ -30,12 +31,14 @@ from reconciliation.matching import BUSINESS_TIME_ZONE
 from reconciliation.recovery import Recovery
 from reconciliation.runs import ProviderSetup, Run
 from reconciliation.settlement_csv import read_settlement_csv
+from reconciliation import store
 from reconciliation.store import SCHEDULE_LOCK_KEY
 
 log = logging.getLogger(__name__)
 
 Connect = Callable[[], AbstractAsyncContextManager[AsyncConnection]]  # an autocommit connection, e.g. pool.connection
 JOB_ID = "nightly-reconciliation"
+CATCH_UP = timedelta(days=7)  # how far back a run waiting for its statement is taken up again
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,13 @@ async def reconcile_day(conn: AsyncConnection, inputs: Sequence[NightlyInputs], 
 
 async def nightly_job(connect: Connect, inputs: Sequence[NightlyInputs], recovery: Recovery,
                       now: Callable[[], datetime] = lambda: datetime.now(BUSINESS_TIME_ZONE)) -> None:
+    """The day that ended; then each earlier day of the last week whose run still waits for
+    its bank statement (a statement comes a day or more after its day), for its providers."""
+    day = business_day_ended(now())
     async with connect() as conn:
-        await reconcile_day(conn, inputs, business_day_ended(now()), recovery)
+        await reconcile_day(conn, inputs, day, recovery)
+        for earlier, providers in await store.days_awaiting_statement(conn, day - CATCH_UP, day):
+            await reconcile_day(conn, [i for i in inputs if i.setup.provider in providers], earlier, recovery)
 
 
 def nightly_scheduler(connect: Connect, inputs: Sequence[NightlyInputs], recovery: Recovery, *,

@@ -148,6 +148,14 @@ async def runs_of_day(conn: AsyncConnection, day: date, provider: str | None = N
         return await cur.fetchall()
 
 
+async def days_awaiting_statement(conn: AsyncConnection, since: date, before: date) -> list[tuple[date, list[str]]]:
+    """Each day in [since, before) with runs waiting for their bank statement, and their providers."""
+    return await (await conn.execute(
+        "SELECT business_day, array_agg(provider ORDER BY provider) FROM recon.runs"
+        " WHERE status = 'awaiting_statement' AND business_day >= %s AND business_day < %s"
+        " GROUP BY business_day ORDER BY business_day", (since, before))).fetchall()
+
+
 async def mark_step_done(conn: AsyncConnection, run_id: int, step: RunStep, **columns) -> None:
     """Record ``step`` as done (and set ``columns``); call in the step's own transaction."""
     assignments = "".join(f", {name} = %({name})s" for name in columns)

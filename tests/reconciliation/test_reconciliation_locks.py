@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import psycopg
 import pytest
+from psycopg_pool import AsyncConnectionPool
 
 from golden_books import DATA, DAY, SETUP, FakeProvider, book_every_class_day
 from reconciliation import store
 from reconciliation.engine import run_reconciliation
 from reconciliation.errors import RunLocked
-from reconciliation.schedule import NightlyInputs, business_day_ended, nightly_scheduler, nightly_trigger, reconcile_day
+from reconciliation.matching import BUSINESS_TIME_ZONE
+from reconciliation.schedule import (
+    NightlyInputs, business_day_ended, nightly_job, nightly_scheduler, nightly_trigger, reconcile_day,
+)
 
 EVERY, EVERY_STATEMENT = DATA / "every_class.csv", DATA / "every_class_statement.xml"
 
@@ -80,6 +84,24 @@ async def test_a_provider_without_its_file_is_reported_and_the_rest_run(conn):
               NightlyInputs(setup=SETUP, locate=arrived(EVERY, None))]
     outcomes = await reconcile_day(conn, inputs, DAY, FakeProvider().recovery)
     assert outcomes["momo"] == "no_settlement_file" and outcomes["vnpay"].status == "awaiting_statement"
+
+
+async def test_a_run_waiting_for_its_statement_is_carried_on_when_it_comes(conn, database_url):
+    await book_every_class_day(conn)
+    statements = {}
+
+    async def locate(day):
+        return (EVERY, statements.get(day)) if day == DAY else None
+
+    inputs = [NightlyInputs(setup=SETUP, locate=locate)]
+    firing = lambda day: (lambda: datetime.combine(day, time(1, 30), BUSINESS_TIME_ZONE))  # noqa: E731
+    async with AsyncConnectionPool(database_url, kwargs={"autocommit": True}, open=False) as pool:
+        await nightly_job(pool.connection, inputs, FakeProvider().recovery, now=firing(DAY + timedelta(days=1)))
+        assert (await store.runs_of_day(conn, DAY))[0].status == "awaiting_statement"
+        statements[DAY] = EVERY_STATEMENT  # the bank's statement arrives two days later
+        await nightly_job(pool.connection, inputs, FakeProvider().recovery, now=firing(DAY + timedelta(days=3)))
+    [run] = await store.runs_of_day(conn, DAY)
+    assert run.status == "completed" and run.attempts == 2
 
 
 def test_the_trigger_fires_at_half_past_one_in_vietnam():
