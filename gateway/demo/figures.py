@@ -41,6 +41,15 @@ class RunRow(msgspec.Struct, frozen=True, kw_only=True):
         return self.matched / self.lines if self.lines else None
 
 
+class ExceptionRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    provider: str
+    match_class: str
+    attempt_ref: str
+    status: str
+    planned: str | None  # the outcome the demo planned for the attempt's citizen, if one of theirs
+
+
 class Webhooks(msgspec.Struct, frozen=True, kw_only=True):
     by_status: dict[str, int]  # the gateway's deliveries to the demo's endpoints
     received_events: int  # distinct events the agencies' receiver verified
@@ -55,6 +64,7 @@ class DayFigures(msgspec.Struct, frozen=True, kw_only=True):
     by_provider: list[AmountRow]
     payment_transfers: int  # distinct attempts the ledger booked a payment for
     runs: list[RunRow]
+    exceptions: list[ExceptionRow] = []
     webhooks: Webhooks | None = None
     errors: list[str] = []
 
@@ -99,6 +109,14 @@ SELECT match_class, count(*) FROM recon.exceptions WHERE run_id = %(run)s AND st
  GROUP BY 1 ORDER BY 1
 """
 
+EXCEPTIONS_OF_DAY = """
+SELECT e.id, r.provider, e.match_class, e.attempt_ref, e.status, i.metadata->>'demo_outcome'
+  FROM recon.exceptions e JOIN recon.runs r ON r.id = e.run_id
+  LEFT JOIN gateway.payment_attempts a ON a.attempt_ref = e.attempt_ref
+  LEFT JOIN gateway.payment_intents i ON i.agency_code = a.agency_code AND i.id = a.intent_id
+ WHERE r.business_day = %(day)s ORDER BY e.id
+"""
+
 # Days already reconciled: a provider's day is reconciled once, from one settlement file.
 RUNS_OF_DAY = "SELECT provider FROM recon.runs WHERE business_day = %(day)s ORDER BY provider"
 
@@ -136,6 +154,10 @@ async def day_figures(conn: AsyncConnection, day: date, journeys: list[Journey],
         business_day=day, outcomes=outcome_rows(journeys, statuses), by_agency=by_agency, by_provider=by_provider,
         payment_transfers=sum(row.payments for row in by_provider),
         runs=[await run_row(conn, provider, day) for provider in providers],
+        exceptions=[ExceptionRow(id=id_, provider=provider, match_class=match_class, attempt_ref=ref, status=status,
+                                 planned=planned)
+                    for id_, provider, match_class, ref, status, planned
+                    in await (await conn.execute(EXCEPTIONS_OF_DAY, {"day": day})).fetchall()],
         errors=[f"citizen {j.obligation.visit.citizen_no}: {j.error}" for j in journeys if j.error])
 
 

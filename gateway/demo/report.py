@@ -31,6 +31,8 @@ def render(console: Console, figures: DayFigures) -> None:
     if figures.webhooks:
         console.print(webhook_table(figures))
     console.print(reconciliation_table(figures))
+    if figures.exceptions:
+        console.print(exception_table(figures))
     for error in figures.errors:
         console.print(f"[red]unexpected:[/red] {error}")
 
@@ -84,6 +86,16 @@ def reconciliation_table(figures: DayFigures) -> Table:
         exceptions = ", ".join(f"{name} {count}" for name, count in sorted(run.exceptions.items())) or "none"
         table.add_row(run.provider, RUN_STATUS_NAMES.get(run.status, run.status), str(run.lines), str(run.matched),
                       rate, str(run.recovered), exceptions)
+    return table
+
+
+def exception_table(figures: DayFigures) -> Table:
+    table = Table(title="the night's exceptions, for a finance officer (/console/exceptions/<id>)")
+    for column in ("id", "provider", "class", "attempt", "status", "what the citizen did"):
+        table.add_column(column)
+    for row in figures.exceptions:
+        table.add_row(str(row.id), row.provider, row.match_class, row.attempt_ref, row.status,
+                      OUTCOME_NAMES.get(row.planned or "", "not one of the demo's payments"))
     return table
 
 

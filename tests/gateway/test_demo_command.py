@@ -89,10 +89,12 @@ def test_a_day_at_the_portal_ends_with_figures_the_database_agrees_with(demo_run
     # The wrong amount MoMo took: never booked, and an exception of the night's run.
     [wrong] = attempts_planned(database_url, "wrong_amount")
     assert fetch(database_url, "SELECT count(*) FROM ledger.transfers WHERE external_ref = %s", wrong) == [(0,)]
-    [(exception_class,)] = fetch(database_url, "SELECT e.match_class FROM recon.exceptions e JOIN recon.runs r"
-                                               " ON r.id = e.run_id WHERE e.attempt_ref = %s AND r.provider = 'momo'",
-                                 wrong)
+    [(exception_id, exception_class)] = fetch(
+        database_url, "SELECT e.id, e.match_class FROM recon.exceptions e JOIN recon.runs r ON r.id = e.run_id"
+                      " WHERE e.attempt_ref = %s AND r.provider = 'momo'", wrong)
     assert f"{exception_class} 1" in rows["momo"][5]
+    assert rows[str(exception_id)][1:3] == [exception_class, wrong]
+    assert rows[str(exception_id)][4] == "provider took a wrong amount"
 
     # Five copies of one callback: one payment.
     [five] = attempts_planned(database_url, "duplicate_callbacks")
