@@ -16,6 +16,7 @@ from catalogue.errors import CatalogueError, NotFound
 from catalogue.model import Agency, Quote
 from catalogue.quoting import price_service
 from gateway.api.dependencies import Connection
+from gateway.api.openapi import documented_params
 from gateway.api.params import NoParams, convert_params, query_params
 from gateway.api.responses import ListObject, object_response
 from gateway.errors import GatewayError, InvalidParameter, ResourceMissing
@@ -68,7 +69,8 @@ def catalogue_refusal(exc: CatalogueError, *, inputs_param: str | None = None) -
     return InvalidParameter(exc.reason, param=CATALOGUE_FIELD_PARAMS.get(exc.field, default), code=exc.code)
 
 
-@get(PATH + "/services", summary="List or search the catalogue's services")
+@get(PATH + "/services", summary="List or search the catalogue's services",
+     operation_class=documented_params(ServiceListParams, where="query"))
 async def list_services(request: Request, conn: Connection) -> Response:
     params = convert_params(query_params(request), ServiceListParams)
     try:
@@ -90,7 +92,8 @@ async def retrieve_service(request: Request, conn: Connection, code: FromPath[st
         raise catalogue_refusal(exc) from None
 
 
-@get(PATH + "/services/{code:str}/price", summary="Price a service for a payer's inputs")
+@get(PATH + "/services/{code:str}/price", summary="Price a service for a payer's inputs",
+     operation_class=documented_params(PriceParams, where="query"))
 async def price(request: Request, conn: Connection, code: FromPath[str]) -> Response:
     params = convert_params(query_params(request), PriceParams)
     try:

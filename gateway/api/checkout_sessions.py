@@ -10,6 +10,7 @@ from psycopg import AsyncConnection
 
 from gateway.api.dependencies import Caller, Connection
 from gateway.api.idempotency import respond_once
+from gateway.api.openapi import documented_params
 from gateway.api.params import NoParams, body_params, convert_params, query_params
 from gateway.api.responses import list_response, object_response
 from gateway.events.store import Origin
@@ -21,7 +22,8 @@ from gateway.sessions.paging import page_of_line_items
 PATH = "/v1/checkout/sessions"
 
 
-@post(PATH, summary="Create a Checkout Session (mode=payment) and its PaymentIntent")
+@post(PATH, summary="Create a Checkout Session (mode=payment) and its PaymentIntent",
+      operation_class=documented_params(CheckoutSessionCreate))
 async def create_checkout_session(request: Request, conn: Connection, caller: Caller) -> Response:
     raw = await body_params(request)
     params = convert_params(raw, CheckoutSessionCreate)
@@ -42,7 +44,8 @@ async def retrieve_checkout_session(request: Request, conn: Connection, caller: 
     return object_response(as_resource(await store.get_session(conn, caller.scope, session_id)))
 
 
-@get(PATH, summary="List Checkout Sessions, newest first (filters: payment_intent, status)")
+@get(PATH, summary="List Checkout Sessions, newest first (filters: payment_intent, status)",
+     operation_class=documented_params(CheckoutSessionList, where="query"))
 async def list_checkout_sessions(request: Request, conn: Connection, caller: Caller) -> Response:
     params = convert_params(query_params(request), CheckoutSessionList)
     return list_response(PATH, await store.list_sessions(conn, caller.scope, params), as_resource)
@@ -60,7 +63,8 @@ async def expire_checkout_session(request: Request, conn: Connection, caller: Ca
     return await respond_once(conn, request, caller, raw, expire)
 
 
-@get(PATH + "/{session_id:str}/line_items", summary="List a Checkout Session's line items, in their order")
+@get(PATH + "/{session_id:str}/line_items", summary="List a Checkout Session's line items, in their order",
+     operation_class=documented_params(ListParams, where="query"))
 async def list_line_items(request: Request, conn: Connection, caller: Caller, session_id: FromPath[str]) -> Response:
     params = convert_params(query_params(request), ListParams)
     session = await store.get_session(conn, caller.scope, session_id)

@@ -18,6 +18,7 @@ from catalogue.model import Dossier, DossierStatus, DossierTracking
 from gateway.api.catalogue import catalogue_refusal
 from gateway.api.dependencies import Caller, Connection
 from gateway.api.idempotency import respond_once
+from gateway.api.openapi import documented_params
 from gateway.api.params import NoParams, body_params, convert_params, query_params
 from gateway.api.responses import object_response
 from gateway.errors import ResourceMissing
@@ -63,7 +64,7 @@ class TrackingResource(msgspec.Struct, frozen=True, kw_only=True):
     tracking: DossierTracking
 
 
-@post(PATH, summary="Submit a dossier (citizens; no key)", status_code=200)
+@post(PATH, summary="Submit a dossier (citizens; no key)", operation_class=documented_params(SubmitParams))
 async def submit(request: Request, conn: Connection) -> Response:
     params = convert_params(await body_params(request), SubmitParams)
     try:
@@ -74,7 +75,8 @@ async def submit(request: Request, conn: Connection) -> Response:
     return object_response(SubmittedResource(dossier=submitted.dossier, tracking_secret=submitted.tracking_secret))
 
 
-@post(PATH + "/{code:str}/track", summary="Follow a dossier with its tracking secret (no key)", status_code=200)
+@post(PATH + "/{code:str}/track", summary="Follow a dossier with its tracking secret (no key)",
+      operation_class=documented_params(TrackParams))
 async def track(request: Request, conn: Connection, code: FromPath[str]) -> Response:
     params = convert_params(await body_params(request), TrackParams)
     try:
@@ -114,13 +116,14 @@ async def _agency_action(request: Request, conn: Connection, caller: ApiKey, cod
     return await respond_once(conn, request, caller, raw, run)
 
 
-@post(PATH + "/{code:str}/advance", summary="Move a dossier on", status_code=200)
+@post(PATH + "/{code:str}/advance", summary="Move a dossier on", operation_class=documented_params(AdvanceParams))
 async def advance(request: Request, conn: Connection, caller: Caller, code: FromPath[str]) -> Response:
     return await _agency_action(request, conn, caller, code, AdvanceParams, lambda tx, params: procedures.advance_dossier(
         tx, code, DossierStatus(params.status), actor=caller.display_prefix, note=params.note))
 
 
-@post(PATH + "/{code:str}/request_payment", summary="Ask the applicant to pay what the dossier costs", status_code=200)
+@post(PATH + "/{code:str}/request_payment", summary="Ask the applicant to pay what the dossier costs",
+      operation_class=documented_params(RequestPaymentParams))
 async def request_payment(request: Request, conn: Connection, caller: Caller, code: FromPath[str]) -> Response:
     return await _agency_action(request, conn, caller, code, RequestPaymentParams, lambda tx, params: procedures.request_payment(
         tx, code, actor=caller.display_prefix, note=params.note))

@@ -6,6 +6,7 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 
 from gateway.api.dependencies import Caller, Connection
+from gateway.api.openapi import documented_params
 from gateway.api.params import NoParams, convert_params, query_params
 from gateway.api.responses import list_response, object_response
 from gateway.events.model import EventList, as_resource
@@ -20,7 +21,8 @@ async def retrieve_event(request: Request, conn: Connection, caller: Caller, eve
     return object_response(as_resource(await get_event(conn, caller.scope, event_id)))
 
 
-@get(PATH, summary="List Events, newest first; filter by type")
+@get(PATH, summary="List Events, newest first; filter by type",
+     operation_class=documented_params(EventList, where="query"))
 async def list_all_events(request: Request, conn: Connection, caller: Caller) -> Response:
     params = convert_params(query_params(request), EventList)
     return list_response(PATH, await list_events(conn, caller.scope, params), as_resource)

@@ -1,17 +1,29 @@
-"""What the OpenAPI document says every /v1 route answers, as Stripe answers it.
+"""What the OpenAPI document says about the /v1 routes, as Stripe's API behaves.
 
-Litestar documents a POST as 201 and an error as its own ``ValidationException``; the API
-answers 200 to every success, as Stripe does, and every error with Stripe's error object at
-the statuses of ``ERROR_RESPONSES``. The handlers return ready-made ``Response`` objects, so
-these declarations change the document only, never an answer."""
+Answers: Litestar documents a POST as 201 and an error as its own ``ValidationException``;
+the API answers 200 to every success, as Stripe does, and every error with Stripe's error
+object at the statuses of ``ERROR_RESPONSES``.
+
+Parameters: the handlers read their parameters themselves (Stripe's form encoding, then
+``convert_params`` into a Struct), so Litestar sees none; ``documented_params`` declares the
+Struct's JSON schema as the request body (POST) or as query parameters (GET). Only JSON
+bodies are described: Stripe's bracketed form names (``metadata[k]=v``,
+``line_items[0][quantity]=1``) have no OpenAPI 3.1 encoding that says the same thing.
+
+These declarations change the document only, never an answer: the handlers return
+ready-made ``Response`` objects."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 
+import msgspec
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, Operation, Parameter, RequestBody
 
 from gateway.api.errors import ERROR_RESPONSES, ErrorBody
 
@@ -24,3 +36,42 @@ def declare_stripe_answers(handlers: Sequence[HTTPRouteHandler]) -> Sequence[HTT
         handler.status_code = HTTPStatus.OK
         handler.responses = {**STRIPE_ERRORS, **(handler.responses or {})}
     return handlers
+
+
+def documented_params(params: type[msgspec.Struct], *, where: str = "body") -> type[Operation]:
+    """An ``operation_class`` for a handler that converts its parameters into ``params``,
+    from its body (``where="body"``) or its query string (``where="query"``)."""
+    schema = _inline(msgspec.json.schema(params))
+
+    @dataclass
+    class ParamsOperation(Operation):
+        def __post_init__(self) -> None:
+            if where == "body":
+                self.request_body = RequestBody(
+                    required=bool(schema.get("required")),
+                    description="Form-encoded as Stripe's clients send it, or this JSON object.",
+                    content={"application/json": OpenAPIMediaType(schema=schema)})  # type: ignore[arg-type]
+            else:
+                self.parameters = [*(self.parameters or []), *(
+                    Parameter(name=name, param_in="query", required=name in schema.get("required", ()),
+                              schema=property_schema)  # type: ignore[arg-type]
+                    for name, property_schema in schema["properties"].items())]
+
+    return ParamsOperation
+
+
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """msgspec's schema with its ``$defs`` written in place: a ``$ref`` in an operation would
+    be read against the whole document, where ``$defs`` is not."""
+    definitions = schema.get("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return resolve(definitions[node["$ref"].removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items() if key != "$defs"}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    return resolve(schema)

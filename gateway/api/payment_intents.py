@@ -8,6 +8,7 @@ from psycopg import AsyncConnection
 
 from gateway.api.idempotency import respond_once
 from gateway.api.dependencies import Caller, Connection
+from gateway.api.openapi import documented_params
 from gateway.api.params import NoParams, body_params, convert_params, query_params
 from gateway.api.responses import list_response, object_response
 from gateway.events.store import Origin
@@ -25,7 +26,7 @@ from gateway.payments.model import (
 PATH = "/v1/payment_intents"
 
 
-@post(PATH, summary="Create a PaymentIntent")
+@post(PATH, summary="Create a PaymentIntent", operation_class=documented_params(PaymentIntentCreate))
 async def create_payment_intent(request: Request, conn: Connection, caller: Caller) -> Response:
     raw = await body_params(request)
     params = convert_params(raw, PaymentIntentCreate)
@@ -44,7 +45,8 @@ async def retrieve_payment_intent(
     return object_response(as_resource(await store.get_intent(conn, caller.scope, intent_id)))
 
 
-@post(PATH + "/{intent_id:str}", summary="Update a PaymentIntent")
+@post(PATH + "/{intent_id:str}", summary="Update a PaymentIntent",
+      operation_class=documented_params(PaymentIntentUpdate))
 async def update_payment_intent(
     request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
 ) -> Response:
@@ -57,7 +59,8 @@ async def update_payment_intent(
     return await respond_once(conn, request, caller, raw, update)
 
 
-@post(PATH + "/{intent_id:str}/cancel", summary="Cancel a PaymentIntent")
+@post(PATH + "/{intent_id:str}/cancel", summary="Cancel a PaymentIntent",
+      operation_class=documented_params(PaymentIntentCancel))
 async def cancel_payment_intent(
     request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
 ) -> Response:
@@ -70,7 +73,8 @@ async def cancel_payment_intent(
     return await respond_once(conn, request, caller, raw, cancel)
 
 
-@post(PATH + "/{intent_id:str}/confirm", summary="Confirm a PaymentIntent at a provider")
+@post(PATH + "/{intent_id:str}/confirm", summary="Confirm a PaymentIntent at a provider",
+      operation_class=documented_params(PaymentIntentConfirm))
 async def confirm_payment_intent(
     request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
 ) -> Response:
@@ -86,7 +90,7 @@ async def confirm_payment_intent(
     return await respond_once(conn, request, caller, raw, confirm)
 
 
-@get(PATH, summary="List PaymentIntents, newest first")
+@get(PATH, summary="List PaymentIntents, newest first", operation_class=documented_params(ListParams, where="query"))
 async def list_payment_intents(request: Request, conn: Connection, caller: Caller) -> Response:
     params = convert_params(query_params(request), ListParams)
     return list_response(PATH, await store.list_intents(conn, caller.scope, params), as_resource)

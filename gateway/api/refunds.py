@@ -8,6 +8,7 @@ from psycopg import AsyncConnection
 
 from gateway.api.dependencies import Caller, Connection
 from gateway.api.idempotency import respond_once
+from gateway.api.openapi import documented_params
 from gateway.api.params import NoParams, body_params, convert_params, query_params
 from gateway.api.responses import list_response, object_response
 from gateway.events.store import Origin
@@ -18,7 +19,8 @@ from gateway.refunds.sending import ask_provider
 PATH = "/v1/refunds"
 
 
-@post(PATH, summary="Create a Refund (full or partial) of a succeeded PaymentIntent")
+@post(PATH, summary="Create a Refund (full or partial) of a succeeded PaymentIntent",
+      operation_class=documented_params(RefundCreate))
 async def create_refund(request: Request, conn: Connection, caller: Caller) -> Response:
     raw = await body_params(request)
     params = convert_params(raw, RefundCreate)
@@ -45,7 +47,8 @@ async def retrieve_refund(request: Request, conn: Connection, caller: Caller, re
     return object_response(as_resource(await store.get_refund(conn, caller.scope, refund_id)))
 
 
-@get(PATH, summary="List Refunds, newest first (filter: payment_intent)")
+@get(PATH, summary="List Refunds, newest first (filter: payment_intent)",
+     operation_class=documented_params(RefundList, where="query"))
 async def list_refunds(request: Request, conn: Connection, caller: Caller) -> Response:
     params = convert_params(query_params(request), RefundList)
     return list_response(PATH, await store.list_refunds(conn, caller.scope, params), as_resource)

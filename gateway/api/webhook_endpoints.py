@@ -8,6 +8,7 @@ from psycopg import AsyncConnection
 
 from gateway.api.dependencies import Caller, Connection
 from gateway.api.idempotency import respond_once
+from gateway.api.openapi import documented_params
 from gateway.api.params import NoParams, body_params, convert_params, query_params
 from gateway.api.responses import list_response, object_response
 from gateway.events.store import Origin
@@ -18,7 +19,8 @@ from gateway.webhooks.model import DeletedWebhookEndpoint, WebhookEndpointCreate
 PATH = "/v1/webhook_endpoints"
 
 
-@post(PATH, summary="Create a webhook endpoint (its signing secret is shown only here)")
+@post(PATH, summary="Create a webhook endpoint (its signing secret is shown only here)",
+      operation_class=documented_params(WebhookEndpointCreate))
 async def create_webhook_endpoint(request: Request, conn: Connection, caller: Caller) -> Response:
     raw = await body_params(request)
     params = convert_params(raw, WebhookEndpointCreate)
@@ -36,7 +38,8 @@ async def retrieve_webhook_endpoint(request: Request, conn: Connection, caller: 
     return object_response(as_resource(await store.get_endpoint(conn, caller.scope, endpoint_id)))
 
 
-@post(PATH + "/{endpoint_id:str}", summary="Update a webhook endpoint")
+@post(PATH + "/{endpoint_id:str}", summary="Update a webhook endpoint",
+      operation_class=documented_params(WebhookEndpointUpdate))
 async def update_webhook_endpoint(request: Request, conn: Connection, caller: Caller,
                                   endpoint_id: FromPath[str]) -> Response:
     raw = await body_params(request)
@@ -56,7 +59,7 @@ async def delete_webhook_endpoint(request: Request, conn: Connection, caller: Ca
     return object_response(DeletedWebhookEndpoint(id=endpoint_id))
 
 
-@get(PATH, summary="List webhook endpoints, newest first")
+@get(PATH, summary="List webhook endpoints, newest first", operation_class=documented_params(ListParams, where="query"))
 async def list_webhook_endpoints(request: Request, conn: Connection, caller: Caller) -> Response:
     params = convert_params(query_params(request), ListParams)
     return list_response(PATH, await store.list_endpoints(conn, caller.scope, params), as_resource)

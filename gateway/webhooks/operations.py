@@ -20,8 +20,12 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 def check_url(url: str, *, livemode: bool) -> None:
     """Live endpoints must use https; plain http is for trying things out on one's own machine."""
-    parts = urlsplit(url)
-    if parts.scheme != "https" and (livemode or parts.hostname not in LOOPBACK_HOSTS):
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # what the pattern lets through and urlsplit cannot read: "https://a]b/"
+        raise InvalidParameter(f"Invalid URL: {url}", param="url", code="url_invalid") from None
+    if parts.scheme != "https" and (livemode or host not in LOOPBACK_HOSTS):
         raise InvalidParameter("Webhook endpoints must use https (http is accepted only for loopback in test mode).",
                                param="url", code="url_invalid")
 

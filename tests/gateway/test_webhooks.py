@@ -90,6 +90,14 @@ def test_http_only_for_loopback(client):
     assert refused.value.param == "url"
 
 
+@pytest.mark.parametrize("url", ["https://a]b/", "https://[::1/"])
+def test_a_url_that_cannot_be_read_is_refused_by_name(client, url):
+    # Found by tests/gateway/test_fuzzing.py: urlsplit's ValueError was a 500.
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.webhook_endpoints.create(params={"url": url, "enabled_events": ["*"]})
+    assert (refused.value.param, refused.value.code) == ("url", "url_invalid")
+
+
 def test_delivery_retries_until_accepted_and_verifies_with_stripe(client, receivers, api_database_url):
     flaky, dead, slow = receivers(failures=2), receivers(failures=10**6), receivers(sleep_s=3)
     secrets = {}
