@@ -15,6 +15,7 @@ from providers.card.settlement import write_settlement
 from providers.model import SettlementLine
 from reconciliation.runs import ProviderSetup
 from tests.console.console_browser import console_app, csrf_token
+from tests.console.test_console_structure import check_structure
 from tests.reconciliation.golden_books import DATA, DAY, at, book_payments, open_books
 
 # The card acquirer's day: two payments, one split between MOJ and MOH; 1.5 % fees.
@@ -58,6 +59,7 @@ async def test_an_officer_uploads_the_provider_s_file_and_the_statement(database
         form = await browser.get("/console/runs/new")
         assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text
         assert 'type="file"' in form.text and 'name="csrf_token"' in form.text
+        check_structure(form.text, "/console/runs/new")
         started = await upload(browser, {"settlement_file": ("balance-report-20261121.csv", card_file()),
                                          "statement_file": ("camt053.xml", STATEMENT)})
         assert started.status_code == 303, started.text
@@ -96,6 +98,7 @@ async def test_missing_fields_a_provider_that_does_not_answer_and_a_file_too_lar
         assert empty.status_code == 400
         for field in ("provider", "day", "settlement_file"):
             assert f'href="#{field}"' in empty.text, field
+        check_structure(empty.text, "run start without its fields")
         # Nothing serves the acquirer's settlement endpoint in this app: the fetch is refused, in words.
         fetched = await upload(browser, {}, source="fetch")
         assert fetched.status_code == 422 and "settlement_file_unavailable" not in fetched.text
