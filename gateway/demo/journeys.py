@@ -1,10 +1,12 @@
-"""A citizen paying through the real server: the agency creates the PaymentIntent (or the
-Checkout Session) with Stripe's official client, confirms it for the citizen's provider,
-and the citizen, as a browser would, acts on the provider sandbox's page (reached through
-the gateway's /sandbox/ proxy), choosing the visit's outcome there."""
+"""A citizen paying through the real server: the agency creates the PaymentIntent with
+Stripe's official client and confirms it for the citizen's provider, and the citizen, as a
+browser would, acts on the provider sandbox's page (reached through the gateway's /sandbox/
+proxy), choosing the visit's outcome there. A Checkout Session is paid as its payer would:
+its hosted page, then the portal's page where one chooses how to pay, then the provider's."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import httpx
@@ -19,6 +21,9 @@ AGENCY_RETURN_URL = "https://agency.example.gov.vn/payment-done"
 CHECKOUT_CANCEL_URL = "https://agency.example.gov.vn/cart"
 BROWSER_TIMEOUT_S = 30
 TEST_CARDS = {Outcome.PAID: "pm_card_visa", Outcome.DECLINED: "pm_card_chargeDeclinedInsufficientFunds"}
+# The portal's payment page offers these two test cards in sandbox mode.
+PAGE_TEST_CARDS = {Outcome.PAID: "pm_card_visa", Outcome.DECLINED: "pm_card_chargeDeclined"}
+HIDDEN_FIELD = re.compile(r'<input type="hidden" name="(csrf_token|attempt_key)" value="([^"]*)"')
 
 
 class Journey(msgspec.Struct, frozen=True, kw_only=True):
@@ -62,23 +67,13 @@ def _pay(portal: Portal, obligation: Obligation) -> Journey:
     client = portal.client(obligation.agency)
     visit = obligation.visit
     if obligation.service is None:
-        session = client.v1.checkout.sessions.create(params={
-            "mode": "payment", "line_items": obligation.line_items, "success_url": AGENCY_RETURN_URL,
-            "cancel_url": CHECKOUT_CANCEL_URL, "reference": obligation.reference, "payer": obligation.payer,
-            "payment_method_types": [visit.provider], "client_reference_id": obligation.reference})
-        journey = Journey(obligation=obligation, intent_id=session.payment_intent, session_id=session.id,
-                          amount_minor=session.amount_total)
-        if visit.outcome == Outcome.ABANDONED:
-            client.v1.checkout.sessions.expire(session.id)  # the agency gives up on the cart
-            return journey
-    else:
-        amount = portal.price(obligation.service, obligation.service_inputs)
-        intent = client.v1.payment_intents.create(params={
-            "amount": amount, "currency": "vnd", "service": obligation.service,
-            "service_inputs": obligation.service_inputs, "reference": obligation.reference,
-            "payer": obligation.payer, "payment_method_types": [visit.provider],
-            "metadata": {"demo_citizen": str(visit.citizen_no), "demo_outcome": visit.outcome.value}})
-        journey = Journey(obligation=obligation, intent_id=intent.id, amount_minor=amount)
+        return _pay_a_checkout_session(portal, client, obligation)
+    amount = portal.price(obligation.service, obligation.service_inputs)
+    intent = client.v1.payment_intents.create(params={
+        "amount": amount, "currency": "vnd", "service": obligation.service,
+        "service_inputs": obligation.service_inputs, "reference": obligation.reference,
+        "payer": obligation.payer, "payment_method_types": [visit.provider], "metadata": demo_metadata(visit)})
+    journey = Journey(obligation=obligation, intent_id=intent.id, amount_minor=amount)
     if visit.provider == "card":
         return _pay_by_card(client, journey)
     confirmed = client.v1.payment_intents.confirm(journey.intent_id, params={"return_url": AGENCY_RETURN_URL})
@@ -86,6 +81,47 @@ def _pay(portal: Portal, obligation: Obligation) -> Journey:
     with httpx.Client(timeout=BROWSER_TIMEOUT_S) as browser:
         PAGES[visit.provider](browser, portal.url, confirmed, visit.outcome)
     return journey
+
+
+def demo_metadata(visit) -> dict[str, str]:
+    """On the agency's objects: which citizen, and the outcome the demo planned for them."""
+    return {"demo_citizen": str(visit.citizen_no), "demo_outcome": visit.outcome.value}
+
+
+def _pay_a_checkout_session(portal: Portal, client: stripe.StripeClient, obligation: Obligation) -> Journey:
+    """The agency makes the session; the citizen opens its page and pays it there (or leaves,
+    and the agency expires the session)."""
+    visit = obligation.visit
+    session = client.v1.checkout.sessions.create(params={
+        "mode": "payment", "line_items": obligation.line_items, "success_url": AGENCY_RETURN_URL,
+        "cancel_url": CHECKOUT_CANCEL_URL, "reference": obligation.reference, "payer": obligation.payer,
+        "payment_method_types": [visit.provider], "client_reference_id": obligation.reference,
+        "metadata": demo_metadata(visit)})
+    journey = Journey(obligation=obligation, intent_id=session.payment_intent, session_id=session.id,
+                      amount_minor=session.amount_total)
+    with httpx.Client(timeout=BROWSER_TIMEOUT_S) as browser:
+        session_page = browser.get(session.url)
+        session_page.raise_for_status()
+        if visit.outcome == Outcome.ABANDONED:
+            client.v1.checkout.sessions.expire(session.id)  # the agency gives up on the cart
+            return journey
+        to_choice = _expect(browser.post(session.url, data=_hidden_fields(session_page.text)), 303)
+        choice_url = f"{portal.url}{to_choice.headers['location']}"
+        choice_page = browser.get(choice_url)
+        choice_page.raise_for_status()
+        # A declined card shows the choice again (200), with the decline said on it.
+        _expect(browser.post(choice_url, data={**_hidden_fields(choice_page.text), "payer": obligation.payer,
+                                               "method": visit.provider,
+                                               "test_card": PAGE_TEST_CARDS.get(visit.outcome, "")}), 200, 303)
+        intent = client.v1.payment_intents.retrieve(session.payment_intent)
+        if visit.provider != "card":
+            PAGES[visit.provider](browser, portal.url, intent, visit.outcome)
+    return msgspec.structs.replace(journey, attempt_ref=intent.latest_attempt)
+
+
+def _hidden_fields(page: str) -> dict[str, str]:
+    """A form's hidden fields: the CSRF token (bound to this browser's cookie) and the like."""
+    return dict(HIDDEN_FIELD.findall(page))
 
 
 def _pay_by_card(client: stripe.StripeClient, journey: Journey) -> Journey:
@@ -130,12 +166,17 @@ def _at_vietqr(browser: httpx.Client, portal_url: str, confirmed: stripe.Payment
     browser.post(page, data={"payload": payload, "scenario": sandbox_scenario(outcome), "description_style": "exact"})
 
 
+def _expect(answer: httpx.Response, *status_codes: int) -> httpx.Response:
+    if answer.status_code not in status_codes:
+        raise httpx.HTTPStatusError(f"{answer.request.method} {answer.request.url} answered {answer.status_code}",
+                                    request=answer.request, response=answer)
+    return answer
+
+
 def _come_back(browser: httpx.Client, answer: httpx.Response, outcome: Outcome) -> None:
     """The provider sends the browser back through our return URL, which sends it on to the
     agency's page (not followed: it is the agency's)."""
-    if answer.status_code not in (302, 303):
-        raise httpx.HTTPStatusError(f"the provider's page answered {answer.status_code}", request=answer.request,
-                                    response=answer)
+    _expect(answer, 302, 303)
     if payer_comes_back(outcome):
         browser.get(answer.headers["location"])
 

@@ -101,6 +101,10 @@ def test_a_day_at_the_portal_ends_with_figures_the_database_agrees_with(demo_run
     assert fetch(database_url, "SELECT count(DISTINCT id) > 0, count(DISTINCT external_ref) FROM ledger.transfers"
                                " WHERE external_ref = %s AND kind = 'payment'", five) == [(True, 1)]
 
+    # One Checkout Session paid through its hosted page and the portal's payment page, one
+    # left by its payer and expired by the agency.
+    assert sorted(fetch(database_url, "SELECT status FROM gateway.checkout_sessions")) == [("complete",), ("expired",)]
+
     # Every event reached the agencies' receiver, signed.
     [(delivered,)] = fetch(database_url, "SELECT count(*) FROM gateway.webhook_deliveries WHERE status = 'succeeded'")
     assert delivered > 0
