@@ -11,6 +11,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from gateway.web.csrf import check_csrf
+from gateway.web.security_headers import HEADERS, content_security_policy
+from tests.gateway.app_routes import gateway_app, http_routes
 from tests.gateway.checkout.conftest import Sandbox
 
 _clients = itertools.count(1)
@@ -157,3 +160,44 @@ def test_a_payment_its_agency_cancelled_says_so_instead_of_taking_money(
         "attempt_key": re.search(r'name="attempt_key" value="([^"]+)"', page.text)[1]})
     assert answer.status_code == 303 and answer.headers["location"] == f"/pay/{intent_id}/status"
     assert "Khoản thanh toán đã bị hủy" in citizen.get(answer.headers["location"]).text
+
+
+# Every route but these is a page (or a page's redirect, file or status poll): the API and
+# the providers' messages, the sandboxes (other companies' sites), static files, the probes
+# and Litestar's own OpenAPI viewers.
+NOT_PAGES = ("/v1/", "/callbacks/", "/return/", "/sandbox/", "/static/", "/schema", "/healthz", "/readyz", "/metrics")
+PAGE_ROUTES = sorted((method, path) for method, path in http_routes() if not path.startswith(NOT_PAGES))
+# A value for each path parameter a page route takes; a route with a parameter not named
+# here fails the test until one is given.
+PATH_VALUES = {"code": "en", "intent_id": "pi_00000000000000000000000", "session_id": "cs_test_0000000000000000",
+               "exception_id": "1", "day": "2026-01-01", "run_id": "1", "name": "matched", "staff_id": "1"}
+
+
+def page_url(path: str) -> str:
+    return re.sub(r"\{(\w+)\}", lambda match: PATH_VALUES[match[1]], path)
+
+
+def test_every_form_route_checks_its_csrf_token() -> None:
+    posts = {route.path_format: handler for route in gateway_app().routes for handler in getattr(route, "route_handlers", ())
+             if "POST" in handler.http_methods and not route.path.startswith(NOT_PAGES)}
+    assert posts and all(check_csrf in handler.resolve_guards() for handler in posts.values()), [
+        path for path, handler in posts.items() if check_csrf not in handler.resolve_guards()]
+
+
+@pytest.mark.parametrize(("method", "path"), PAGE_ROUTES, ids=[f"{m} {p}" for m, p in PAGE_ROUTES])
+def test_every_page_route_answers_safely(citizen: httpx.Client, method: str, path: str) -> None:
+    """Whatever the route answers a stranger with made-up ids (the page, its error page, a
+    redirect to sign in): never a server error; every HTML answer with the strict policy and
+    the other headers; every cookie HttpOnly, SameSite and, over https, Secure; and no form
+    post without its browser's token."""
+    answer = citizen.request(method, page_url(path), headers={"X-Forwarded-Proto": "https"})
+    assert answer.status_code < 500, answer.text
+    if method == "POST":
+        # A form post without a token: refused, or sent to sign in first (the console's guard).
+        assert answer.status_code == 403 or answer.headers.get("location", "").startswith("/console/login"), (
+            answer.status_code, answer.headers)
+    if answer.headers.get("content-type", "").startswith("text/html"):
+        assert answer.headers["content-security-policy"] == content_security_policy()
+        assert {name: answer.headers.get(name) for name in HEADERS} == HEADERS
+    for cookie in answer.headers.get_list("set-cookie"):
+        assert all(flag in cookie.lower() for flag in ("httponly", "samesite=", "secure")), cookie
