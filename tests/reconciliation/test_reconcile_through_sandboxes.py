@@ -33,7 +33,10 @@ from typer.testing import CliRunner
 from gateway.cli import app
 from gateway.keys.model import Mode
 from gateway.keys.store import create_key
+from gateway.reconciling import book_paid
+from providers.model import PaymentState, PaymentStatus
 from reconciliation.matching import BUSINESS_TIME_ZONE
+from reconciliation.recovery import Recovered
 from tests.gateway.conftest import free_port, wait_until_ready
 from tests.gateway.test_callbacks import ipn_url
 from tests.gateway.test_confirm import RETURN_URL, create, ledger_payments
@@ -93,8 +96,7 @@ def client(gateway_url: str, day_database_url: str) -> stripe.StripeClient:
         async with await psycopg.AsyncConnection.connect(day_database_url, autocommit=True) as conn:
             return (await create_key(conn, f"AG{uuid.uuid4().hex[:10].upper()}", Mode.TEST))[1]
 
-    with ThreadPoolExecutor(1) as pool:  # pytest-asyncio may own this thread's loop
-        secret = pool.submit(asyncio.run, new_key()).result()
+    secret = in_thread(new_key())
     return stripe.StripeClient(secret, base_addresses={"api": gateway_url}, max_network_retries=0)
 
 
@@ -122,6 +124,19 @@ def pay_at_vnpay(client: stripe.StripeClient, scenario: str) -> tuple[str, str]:
 def events_of(client: stripe.StripeClient, intent_id: str, event_type: str) -> list:
     return [e for e in client.v1.events.list(params={"type": event_type, "limit": 100}).data
             if e.data.object["id"] == intent_id]
+
+
+def in_thread(work):
+    """Run a coroutine to its end on a loop of its own (pytest-asyncio may own this thread's)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, work).result()
+
+
+async def book_paid_again(database_url: str, attempt_ref: str) -> Recovered | None:
+    paid = PaymentStatus(attempt_ref=attempt_ref, state=PaymentState.SUCCEEDED, amount_minor=150_000, currency="VND")
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        async with conn.transaction():
+            return await book_paid(conn, "vnpay", attempt_ref, paid)
 
 
 def count_transfers(database_url: str) -> int:
@@ -159,6 +174,12 @@ def test_a_lost_callback_is_recovered_through_the_gateway_once(gateway_url, day_
     assert httpx.get(ipn_url(gateway_url, lost_ref, 150_000, transaction_no="14999999")).json()["RspCode"] == "02"
     assert len(ledger_payments(day_database_url, lost_ref)) == 1
     assert len(events_of(client, lost_id, "payment_intent.succeeded")) == 1
+    # Asked to book it again (a run racing a callback), the gateway finds it booked already;
+    # a reference it never issued is not its to book.
+    again_booked = in_thread(book_paid_again(day_database_url, lost_ref))
+    assert again_booked.booked_now is False and len(again_booked.transfer_ids) == 1
+    assert in_thread(book_paid_again(day_database_url, "PAnosuchattempt0000000000")) is None
+    assert count_transfers(day_database_url) == transfers
 
     # The card acquirer's file, fetched the same way: the card payment is matched.
     card_run = reconcile(gateway_url, day_database_url, home, "--date", DAY(), "--provider", "card")
