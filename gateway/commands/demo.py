@@ -17,6 +17,8 @@ import asyncio
 import os
 import random
 import secrets
+import signal
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -34,11 +36,11 @@ from gateway.demo import figures, preparing, report
 from gateway.demo.citizens import AGENCIES, all_records, obligation_of
 from gateway.demo.day_plan import MIN_CITIZENS, PROVIDERS, plan_day, resolves_before_the_night
 from gateway.demo.journeys import Journey, Portal, pay
-from gateway.demo.serving import ServerFailed, gateway_server, port_or_free, server_environment
+from gateway.demo.serving import RunningServer, ServerFailed, gateway_server, port_or_free, server_environment
 from gateway.demo.webhook_receiver import ReceivedEvents, webhook_receiver
 from ledger.store import verify_ledger
-from reconciliation.matching import BUSINESS_TIME_ZONE
 from providers.simulation.scenarios import SandboxTiming
+from reconciliation.matching import BUSINESS_TIME_ZONE
 
 T = TypeVar("T")
 
@@ -86,7 +88,8 @@ def demo(
         log_path = settings.home_path / "demo" / "serve.log"
         try:
             with webhook_receiver() as (receiver_url, received), \
-                    gateway_server(database_url, port_or_free(port), log_path) as server_url:
+                    gateway_server(database_url, port_or_free(port), log_path) as server:
+                server_url = server.url
                 console.print(f"gateway on {server_url} (its log: {log_path}); business day {day}; seed {seed}")
                 # As serve does for its workers: the reconcile command run in this process
                 # finds the database, and the sandboxes behind this server, in the environment.
@@ -95,7 +98,7 @@ def demo(
                 portal, endpoints = open_the_portal(database_url, server_url, receiver_url, received)
                 healthy = run_day(database_url, portal, endpoints, received, day, citizens, seed, serve)
                 if serve:
-                    wait_for_ctrl_c()
+                    serve_until_interrupted(server)
         except ServerFailed as failure:
             console.print(f"[red]{failure}[/red]")
             raise typer.Exit(1) from None
@@ -229,10 +232,15 @@ def on_database(database_url: str, work: Callable[[psycopg.AsyncConnection], Awa
     return asyncio.run(with_connection())
 
 
-def wait_for_ctrl_c() -> None:
+def serve_until_interrupted(server: RunningServer) -> None:
+    """Until Ctrl+C (or SIGTERM), or until the server stops by itself."""
+    # As serve does: SIGTERM leaves through the `with` blocks, which stop the server and the
+    # embedded PostgreSQL, rather than killing this process outright.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
-        while True:
-            time.sleep(3600)
+        while not server.stopped():
+            time.sleep(1)
+        console.print(f"[yellow]the server stopped by itself ({server.process.returncode}); its log says why[/yellow]")
     except KeyboardInterrupt:
         console.print("stopping the server")
 

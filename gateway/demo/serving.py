@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,15 @@ STARTUP_TIMEOUT_S = 90  # a fresh home migrates its database first
 DEMO_SANDBOX_TIME_SCALE = "0.001"
 
 
+@dataclass(frozen=True)
+class RunningServer:
+    url: str
+    process: subprocess.Popen
+
+    def stopped(self) -> bool:
+        return self.process.poll() is not None
+
+
 class ServerFailed(Exception):
     """The server exited or did not become ready; the message holds the end of its log."""
 
@@ -28,6 +38,8 @@ class ServerFailed(Exception):
 def port_or_free(wanted: int) -> int:
     """``wanted`` if nothing listens there, or else any free loopback port."""
     with socket.socket() as probe:
+        # As uvicorn binds: a port whose last connections are still closing (TIME_WAIT) is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", wanted))
         except OSError:
@@ -40,8 +52,8 @@ def server_environment(database_url: str, base: Mapping[str, str]) -> dict[str, 
 
 
 @contextlib.contextmanager
-def gateway_server(database_url: str, port: int, log_path: Path) -> Iterator[str]:
-    """``publicpay serve`` on ``port``, ready with its sandboxes: yields its URL, stops it after."""
+def gateway_server(database_url: str, port: int, log_path: Path) -> Iterator[RunningServer]:
+    """``publicpay serve`` on ``port``, ready with its sandboxes; stopped after the block."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
@@ -50,7 +62,7 @@ def gateway_server(database_url: str, port: int, log_path: Path) -> Iterator[str
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(url, process, log_path)
-        yield url
+        yield RunningServer(url=url, process=process)
     finally:
         process.terminate()
         try:
