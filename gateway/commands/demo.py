@@ -51,8 +51,12 @@ SETTLE_CAP_S = 180  # the longest the demo waits for callbacks, whatever the tim
 
 
 def demo(
-    citizens: int = typer.Option(40, min=MIN_CITIZENS, help="How many citizens come to the portal."),
-    days: int = typer.Option(1, min=1, help="Business days to simulate: 1, today's (see below)."),
+    citizens: int = typer.Option(40, min=MIN_CITIZENS, help=f"How many citizens come to the portal (at least"
+                                                              f" {MIN_CITIZENS}: one per incident of the day)."),
+    days: int = typer.Option(1, min=1, help="Business days: 1 only, today's. The ledger stamps transfers with the"
+                                            " real clock and cannot be back-dated: for a second day, run the demo"
+                                            " again on a later day with the same PUBLICPAY_HOME. A provider's day is"
+                                            " reconciled once, so a day already reconciled on this home is refused."),
     port: int = typer.Option(8000, min=1, max=65535, help="The server's port (another free one if it is taken)."),
     seed: int = typer.Option(None, help="Replay a day's mix of errands, providers and outcomes."),
     serve: bool = typer.Option(True, "--serve/--no-serve",
@@ -61,13 +65,7 @@ def demo(
 ) -> None:
     """Simulate a day at the portal: citizens paying fines, fees, premiums and bills through
     every provider, agencies receiving webhooks, then the nightly reconciliation; ends with
-    the day's summary and the finance console's address.
-
-    One business day only (--days 1): the ledger stamps transfers with the real clock and
-    cannot be back-dated, so a second day is the demo run again on a later day, on the same
-    PUBLICPAY_HOME. A provider's day is reconciled once; the demo refuses a day already
-    reconciled on this home (use another PUBLICPAY_HOME, or come back tomorrow).
-    """
+    the day's summary and the finance console's address."""
     if days != 1:
         raise typer.BadParameter("only today can be simulated honestly: the ledger stamps every transfer with the"
                                  " real clock. Run the demo again on a later day (same PUBLICPAY_HOME) for a"
