@@ -129,7 +129,7 @@ def run_day(database_url: str, portal: Portal, endpoints: dict[str, str], receiv
         settled = wait_for_callbacks(database_url, journeys, progress)
     if datetime.now(BUSINESS_TIME_ZONE).date() != day:
         console.print(f"[yellow]midnight passed in Asia/Ho_Chi_Minh during the demo:[/yellow] payments booked"
-                      f" after it belong to the next business day, which this demo does not reconcile")
+                      " after it belong to the next business day, which this demo does not reconcile")
     failed_runs = [provider for provider in PROVIDERS if not reconcile(day, provider)]
     with progress_bars() as progress:  # the night's recoveries are announced too
         delivered = wait_for_webhooks(database_url, list(endpoints.values()), progress)
