@@ -16,7 +16,8 @@ from gateway.web.csrf import check_csrf
 from gateway.web.error_pages import HTML_EXCEPTION_HANDLERS
 from gateway.web.templating import render
 
-PAGES = [login_pages, run_pages, run_start_pages, exception_pages, remittance_pages, ledger_pages, staff_pages, audit_pages]
+PAGES = [login_pages, run_pages, run_start_pages, exception_pages, remittance_pages, ledger_pages, staff_pages,
+         audit_pages]
 
 
 def _to_login(_: Request, exc: LoginRequired) -> Response:
