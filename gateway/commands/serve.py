@@ -74,8 +74,11 @@ def _fresh_metrics_directory(settings: Settings) -> None:
 @contextlib.contextmanager
 def _sandboxes(settings: Settings) -> Iterator[None]:
     """In sandbox mode, the providers' sandboxes in one process of their own (they keep
-    their state in memory), which the workers reach at PUBLICPAY_SANDBOX_URL."""
-    if settings.mode != "sandbox":
+    their state in memory), which the workers reach at PUBLICPAY_SANDBOX_URL. When that is
+    set already, the sandboxes run there (started with ``python -m uvicorn
+    gateway.sandbox_server:sandboxes_from_environment --factory``) and outlive the gateway,
+    as a real provider outlives a restart of ours."""
+    if settings.mode != "sandbox" or settings.sandbox_url is not None:
         yield
         return
     port = _free_port()

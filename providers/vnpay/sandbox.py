@@ -7,7 +7,8 @@ from __future__ import annotations
 import itertools
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+
 import httpx
 import msgspec
 from litestar import Litestar, Request, Response, get, post
@@ -29,6 +30,7 @@ from providers.vnpay.settlement import write_settlement
 from providers.vnpay.signing import SECURE_HASH, canonical_query, sign_params, verify_secure_hash
 
 DECLINED = "51"  # VNPAY: the account has not enough money
+EXPIRED = "11"  # VNPAY: the payer did not pay before the order's vnp_ExpireDate
 
 
 @dataclass
@@ -37,11 +39,18 @@ class _Transaction:
     amount_minor: int
     order_info: str
     return_url: str
+    expires_at: datetime
     transaction_no: str = ""
     status: str = api.INCOMPLETE
     paid_minor: int = 0
     pay_date: str = ""
     refunds: list[tuple[str, str, int]] = field(default_factory=list)  # (request id, type, amount)
+    expired: bool = False
+
+    def expire_if_due(self, now: datetime) -> None:
+        """An order left unpaid past its vnp_ExpireDate can no longer be paid: it failed."""
+        if self.status == api.INCOMPLETE and now > self.expires_at:
+            self.status, self.expired = api.ERROR, True
 
 
 class VnpaySandbox:
@@ -87,11 +96,12 @@ def payment_page(request: Request, state: State) -> Response[str]:
         return html_response(message_page("VNPAY", "Giao dịch đã tồn tại: vnp_TxnRef already used"), 400)
     try:
         amount_minor = api.from_vnp_amount(params.get("vnp_Amount", ""))
+        expires_at = api.parse_time(params.get("vnp_ExpireDate", ""), "vnp_ExpireDate")
     except MalformedMessage as problem:
         return html_response(message_page("VNPAY", f"Sai định dạng (03): {problem.reason}"), 400)
     txn = sandbox.transactions[txn_ref] = _Transaction(
         txn_ref=txn_ref, amount_minor=amount_minor, order_info=params.get("vnp_OrderInfo", ""),
-        return_url=params.get("vnp_ReturnUrl", ""))
+        return_url=params.get("vnp_ReturnUrl", ""), expires_at=expires_at)
     facts = {"Merchant": sandbox.config.tmn_code, "Order": txn_ref, "Amount (VND)": str(txn.amount_minor),
              "Info": txn.order_info}
     return html_response(outcome_page("VNPAY", facts, "pay", {"txn_ref": txn_ref}))
@@ -101,10 +111,14 @@ def payment_page(request: Request, state: State) -> Response[str]:
 def pay(data: URLEncodedBody[dict[str, str]], state: State) -> Response[str] | Redirect:
     sandbox: VnpaySandbox = state.sandbox
     txn = sandbox.transactions.get(data.get("txn_ref", ""))
+    now = now_to_the_second()
+    if txn is not None:
+        txn.expire_if_due(now)
+    if txn is not None and txn.expired:
+        return html_response(message_page("VNPAY", f"Giao dịch đã quá thời gian chờ thanh toán ({EXPIRED})"), 400)
     if txn is None or txn.status != api.INCOMPLETE:
         return html_response(message_page("VNPAY", "Không tìm thấy giao dịch đang chờ: no pending transaction"), 404)
     scenario = Scenario(data["scenario"])
-    now = now_to_the_second()
     txn.transaction_no, txn.pay_date = sandbox.next_number(), api.format_time(now)
     txn.paid_minor = paid_amount_minor(scenario, txn.amount_minor, sandbox.timing)
     txn.status = api.PAID if scenario.pays else api.ERROR
@@ -133,6 +147,8 @@ def merchant_api(data: JSONBody[dict[str, str]], state: State) -> dict[str, str]
     order, answer_order = {"querydr": (api.QUERYDR_FIELDS, api.QUERYDR_RESPONSE_FIELDS),
                            "refund": (api.REFUND_FIELDS, api.REFUND_RESPONSE_FIELDS)}.get(command, ((), ()))
     txn = sandbox.transactions.get(data.get("vnp_TxnRef", ""))
+    if txn is not None:
+        txn.expire_if_due(now_to_the_second())
     if not order:
         code = api.BAD_FORMAT
     elif not api.verify_api_message(data, order, sandbox.config.hash_secret):

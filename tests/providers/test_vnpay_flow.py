@@ -7,7 +7,7 @@ import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 import msgspec
@@ -228,3 +228,16 @@ def test_ipn_replies_are_vnpays_codes() -> None:
                      CallbackAnswer.INVALID_SIGNATURE: "97", CallbackAnswer.UNKNOWN_ERROR: "99"}
     assert msgspec.json.decode(adapter.callback_reply(CallbackAnswer.ACCEPTED).body) == {
         "RspCode": "00", "Message": "Confirm Success"}
+
+
+async def test_an_order_left_unpaid_past_its_expiry_cannot_be_paid_and_has_failed(world: World) -> None:
+    ref = new_ref()
+    started = start(ref)
+    expired_already = msgspec.structs.replace(started, created_at=datetime.now(UTC) - timedelta(
+        seconds=CONFIG.expire_after_s + 1))
+    redirect = await world.adapter.start_payment(expired_already)
+    assert (await world.client.get(redirect.url)).status_code == 200  # the payer opened the page, then left
+    late = await world.client.post(f"{world.sandbox_url}/paymentv2/pay", data={"txn_ref": ref, "scenario": "success"})
+    assert late.status_code == 400 and "quá thời gian" in late.text
+    status_now = await world.adapter.query_payment(payment_query(ref))
+    assert (status_now.state, status_now.failure_code) == (PaymentState.FAILED, "02")
