@@ -28,6 +28,7 @@ from gateway.api import (
 from gateway.api.dependencies import authenticator, provide_connection
 from gateway.api.errors import EXCEPTION_HANDLERS
 from gateway.api.openapi import declare_stripe_answers
+from gateway.api.params import refuse_nul_in_path
 from gateway.api.request_id import add_request_id
 from gateway.background import background_jobs
 from gateway.checkout.routes import checkout_router
@@ -81,6 +82,7 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> L
         dependencies={"conn": Provide(provide_connection),
                       "caller": Provide(authenticator(settings.api_key_cache_ttl_ms, settings.api_rate_limit_per_second))},
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=refuse_nul_in_path,
         before_send=[add_request_id, *web.before_send],
         middleware=[request_id_middleware, HTTP.middleware],
         # Logging is the process's (`publicpay serve` configures it: JSON lines), not the app's.

@@ -37,6 +37,7 @@ def decode_body(body: bytes, content_type: str) -> dict[str, Any]:
             raise InvalidParameter(f"Invalid JSON body: {exc}") from None
         if not isinstance(params, dict):
             raise InvalidParameter("A JSON body must be an object.")
+        _refuse_nul(params)
         return params
     return decode_query(body)
 
@@ -66,7 +67,19 @@ def decode_form(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
         if leaf in node:
             raise InvalidParameter(f"Parameter {name} is given more than once.", param=name)
         node[leaf] = None if value == "" else value
+    _refuse_nul(tree)
     return _listify(tree)
+
+
+def _refuse_nul(node: Any, path: tuple[str, ...] = ()) -> None:
+    """PostgreSQL text cannot hold NUL (U+0000): a parameter with one is the caller's error,
+    said by name, before it reaches a query."""
+    if isinstance(node, str) and "\x00" in node or any("\x00" in step for step in path):
+        name = _join(list(path))
+        raise InvalidParameter(f"Parameter {name} contains a NUL character.", param=name)
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in children:
+        _refuse_nul(child, (*path, str(key)))
 
 
 def _split_name(name: str) -> list[str]:

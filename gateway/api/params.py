@@ -31,6 +31,13 @@ def query_params(request: Request) -> dict[str, Any]:
     return decode_query(request.scope["query_string"])
 
 
+async def refuse_nul_in_path(request: Request) -> None:
+    """A ``before_request`` hook for every route: an id in the path reaches a query, and
+    PostgreSQL text cannot hold NUL (parameters are checked as they are decoded)."""
+    if "\x00" in request.scope["path"]:
+        raise InvalidParameter("The request's path contains a NUL character.")
+
+
 def convert_params(params: dict[str, Any], into: type[T]) -> T:
     try:
         # Form values arrive as strings: strict=False lets "1000" become 1000 and "true" True.

@@ -10,11 +10,12 @@ from stripe._encode import _api_encode
 from gateway.api.forms import decode_body, decode_form, decode_query
 from gateway.errors import InvalidParameter
 
-# Names without brackets; values non-empty (the empty string means "unset" on the wire).
-names = st.text(st.characters(codec="utf-8", exclude_characters="[]"), min_size=1, max_size=8)
+# Names without brackets; values non-empty (the empty string means "unset" on the wire);
+# neither with NUL, which is refused (test_a_nul_anywhere_is_refused_by_name).
+names = st.text(st.characters(codec="utf-8", exclude_characters="[]\x00"), min_size=1, max_size=8)
 # Keys of a nested object must not look like list indexes, or the object reads as a list.
 object_keys = names.filter(lambda name: not name.isdigit())
-values = st.text(st.characters(codec="utf-8"), min_size=1, max_size=12)
+values = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=12)
 trees = st.recursive(
     values,
     lambda children: st.lists(children, min_size=1, max_size=4) | st.dictionaries(object_keys, children, min_size=1, max_size=4),
@@ -70,3 +71,16 @@ def test_ambiguous_forms_are_refused_by_name(pairs, param):
 def test_a_json_body_must_be_an_object():
     with pytest.raises(InvalidParameter):
         decode_body(b"[1, 2]", "application/json")
+
+
+@pytest.mark.parametrize(("body", "content_type", "param"), [
+    (b"description=a%00b", "", "description"),
+    (b"metadata[k%00]=v", "", "metadata[k\x00]"),
+    (b'{"metadata": {"k": "\\u0000"}}', "application/json", "metadata[k]"),
+    (b'{"line_items": [{"name": "\\u0000"}]}', "application/json", "line_items[0][name]"),
+])
+def test_a_nul_anywhere_is_refused_by_name(body, content_type, param):
+    # PostgreSQL text cannot hold NUL: found by tests/gateway/test_fuzzing.py as a 500.
+    with pytest.raises(InvalidParameter) as refused:
+        decode_body(body, content_type)
+    assert refused.value.param == param

@@ -82,3 +82,19 @@ def test_a_revoked_key_is_refused(api_url, api_database_url, new_secret, agency,
         conn.execute("UPDATE gateway.api_keys SET revoked_at = now() WHERE secret_sha256 = %s", (secret_hash(secret),))
     outlive_key_cache()
     assert httpx.get(f"{api_url}/v1/payment_intents", auth=(secret, "")).status_code == 401
+
+
+@pytest.mark.parametrize(("method", "url", "content"), [
+    # Found by tests/gateway/test_fuzzing.py: PostgreSQL text cannot hold NUL, and the query
+    # that met one answered 500.
+    ("GET", "/v1/events?starting_after=%00", None),
+    ("POST", "/v1/payment_intents", b"amount=100&currency=vnd&description=a%00b"),
+    ("POST", "/v1/payment_intents", b'{"amount": 100, "currency": "vnd", "metadata": {"k": "\\u0000"}}'),
+    ("GET", "/v1/payment_intents/pi_%00", None),
+    ("GET", "/pay/pi_%00", None),
+])
+def test_a_nul_character_is_a_400_naming_its_parameter(http, method, url, content):
+    content_type = "application/json" if content and content.startswith(b"{") else "application/x-www-form-urlencoded"
+    answer = http.request(method, url, content=content, headers={"Content-Type": content_type})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["type"] == "invalid_request_error"
