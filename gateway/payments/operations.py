@@ -21,6 +21,7 @@ from gateway.payments.model import (
 )
 from gateway.payments.pricing import quote_for
 from gateway.payments.transitions import cancel_intent, create_intent, update_intent
+from gateway.sessions.owned_intents import refuse_repricing_a_session_intent
 
 # What the catalogue's price depends on: a change to any of these is priced again.
 PRICED_FIELDS = ("service", "service_inputs", "amount_minor", "currency")
@@ -42,6 +43,7 @@ async def update_payment_intent(
     before = await store.get_intent(conn, scope, intent_id, for_update=True)
     after = update_intent(before, params)
     if any(getattr(after, name) != getattr(before, name) for name in PRICED_FIELDS):
+        await refuse_repricing_a_session_intent(conn, before)
         after = await quote_for(conn, after)
     if after != before:
         await store.save_intent(conn, after)

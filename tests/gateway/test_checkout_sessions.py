@@ -326,3 +326,14 @@ def test_payments_racing_the_expiry_job_end_each_session_one_way(client, api_dat
     terminal = [e.data.object.id for kind in ("checkout.session.completed", "checkout.session.expired")
                 for e in client.v1.events.list(params={"type": kind, "limit": 100}).data]
     assert sorted(terminal) == sorted(s.id for s in sessions)
+
+
+def test_a_sessions_intent_is_not_repriced_under_it(client):
+    session = create(client)
+    for change in ({"amount": 1_000}, {"currency": "usd"}):
+        with pytest.raises(stripe.InvalidRequestError) as refused:
+            client.v1.payment_intents.update(session.payment_intent, params=change)
+        assert refused.value.code == "payment_intent_unexpected_state" and session.id in refused.value.user_message
+    # What does not change the price may change (the hosted page records the payer's name so).
+    updated = client.v1.payment_intents.update(session.payment_intent, params={"payer": "Lê Văn Cường"})
+    assert (updated.amount, updated.payer) == (TOTAL, "Lê Văn Cường")

@@ -1,0 +1,20 @@
+"""A Checkout Session's PaymentIntent is the session's: its amount, currency and service are
+those of the session's line items, which the citizen sees on the session's page and the
+session's events report. An agency changes them by expiring the session and creating
+another, never by updating the intent under it (Stripe refuses this too)."""
+
+from __future__ import annotations
+
+from psycopg import AsyncConnection
+
+from gateway.errors import UnexpectedState
+from gateway.payments.model import PaymentIntent
+from gateway.sessions import store
+
+
+async def refuse_repricing_a_session_intent(conn: AsyncConnection, intent: PaymentIntent) -> None:
+    session = await store.session_of_intent(conn, intent.agency_code, intent.id)
+    if session is not None:
+        raise UnexpectedState(f"This PaymentIntent belongs to Checkout Session {session.id}: its amount, currency"
+                              " and service are the session's line items'. Expire the session and create another"
+                              " to charge something else.", code="payment_intent_unexpected_state")
