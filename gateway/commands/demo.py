@@ -30,6 +30,7 @@ import psycopg
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from catalogue.billers.sandbox import add_sandbox_fixtures
 from gateway.commands.common import console, migrated_database, settings_or_exit
 from gateway.commands.reconcile import reconcile_app
 from gateway.demo import figures, preparing, report
@@ -122,7 +123,7 @@ def run_day(database_url: str, portal: Portal, endpoints: dict[str, str], receiv
     rng = random.Random(seed)
     run_tag = f"{secrets.randbelow(10**7):07d}"  # this run's decisions, bills and households are new
     obligations = [obligation_of(visit, run_tag, day, rng) for visit in plan_day(citizens, seed)]
-    on_database(database_url, lambda conn: preparing.add_citizens_records(conn, all_records(obligations)))
+    on_database(database_url, lambda conn: add_sandbox_fixtures(conn, all_records(obligations)))
 
     with progress_bars() as progress:
         journeys = send_citizens(portal, obligations, progress)

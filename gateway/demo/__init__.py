@@ -2,6 +2,7 @@
 
 - ``day_plan``: who pays what, through which provider, with which outcome (pure).
 - ``citizens``: the citizens' fines, bills and households, and their inputs (pure).
+- ``preparing``: the agencies' keys and webhook endpoints, the finance officer's account.
 - ``serving``: the gateway server the demo starts (``publicpay serve`` in a subprocess).
 - ``journeys``: a citizen paying through the server and the provider sandboxes (HTTP).
 - ``webhook_receiver``: the agencies' webhook endpoint, in the demo's process.

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import msgspec
 
-from catalogue.billers.sandbox import NewBill
+from catalogue.billers.sandbox import NewBill, SandboxFixtures
 from catalogue.model import Household
 from gateway.demo.day_plan import Errand, Visit
 
@@ -36,11 +36,6 @@ CERTIFIED_EXTRACT_MINOR = 8_000
 POSTAGE_MINOR = 22_000
 
 
-class SandboxRecords(msgspec.Struct, frozen=True, kw_only=True):
-    bills: list[NewBill] = []
-    households: list[Household] = []
-
-
 class Obligation(msgspec.Struct, frozen=True, kw_only=True):
     """What one citizen comes to pay, as the agency's PaymentIntent or Checkout Session asks for it."""
 
@@ -51,7 +46,7 @@ class Obligation(msgspec.Struct, frozen=True, kw_only=True):
     service: str | None = None  # None: a Checkout Session with its own line items
     service_inputs: dict[str, str] = {}
     line_items: list[dict] = []
-    records: SandboxRecords = SandboxRecords()
+    records: SandboxFixtures = SandboxFixtures()
 
 
 def payer_name(rng: random.Random) -> str:
@@ -71,7 +66,7 @@ def obligation_of(visit: Visit, run_tag: str, today: date, rng: random.Random) -
             bill = NewBill(biller="csgt", reference=decision, subject=plate, description=description,
                            amount_minor=amount, due_date=today + timedelta(days=10), violation_code=code)
             return Obligation(**common, reference=decision, service="BCA-XPVPHC-GT",
-                           service_inputs={"decision_number": decision}, records=SandboxRecords(bills=[bill]))
+                           service_inputs={"decision_number": decision}, records=SandboxFixtures(bills=[bill]))
         case Errand.LICENCE_FEE:
             dossier = f"BCA-{today:%y%m%d}-{run_tag[-3:]}{n}"
             return Obligation(**common, reference=dossier, service="BCA-GPLX-DOI",
@@ -82,7 +77,7 @@ def obligation_of(visit: Visit, run_tag: str, today: date, rng: random.Random) -
                                   members=rng.randint(1, 5), coverage_end=today + timedelta(days=rng.randint(1, 60)))
             return Obligation(**common, reference=number, service="BHXH-BHYT-HGD",
                            service_inputs={"social_insurance_number": number, "months": str(rng.choice((3, 6, 12)))},
-                           records=SandboxRecords(households=[household]))
+                           records=SandboxFixtures(households=[household]))
         case Errand.ELECTRICITY:
             customer = f"PD{run_tag}{n}"
             months = [(today.replace(day=1) - timedelta(days=28 * back)) for back in range(rng.randint(1, 2), 0, -1)]
@@ -91,7 +86,7 @@ def obligation_of(visit: Visit, run_tag: str, today: date, rng: random.Random) -
                              amount_minor=rng.randrange(150_000, 1_500_000, 50), due_date=today + timedelta(days=7))
                      for month in months]
             return Obligation(**common, reference=customer, service="EVN-TIENDIEN",
-                           service_inputs={"customer_code": customer}, records=SandboxRecords(bills=bills))
+                           service_inputs={"customer_code": customer}, records=SandboxFixtures(bills=bills))
         case Errand.CHECKOUT:
             dossier = f"BTP-{today:%y%m%d}-{run_tag[-3:]}{n}"
             items = [_line_item("Bản sao trích lục khai sinh", CERTIFIED_EXTRACT_MINOR, rng.randint(1, 4)),
@@ -104,6 +99,6 @@ def _line_item(name: str, unit_amount_minor: int, quantity: int) -> dict:
             "quantity": quantity}
 
 
-def all_records(obligations: list[Obligation]) -> SandboxRecords:
-    return SandboxRecords(bills=[bill for e in obligations for bill in e.records.bills],
+def all_records(obligations: list[Obligation]) -> SandboxFixtures:
+    return SandboxFixtures(bills=[bill for e in obligations for bill in e.records.bills],
                           households=[household for e in obligations for household in e.records.households])

@@ -1,17 +1,14 @@
 """What the day needs before the first citizen comes: the agencies' test keys, their webhook
-endpoints pointing at the demo's receiver, the citizens' bills, decisions and households in
-the sandbox back-ends, and a finance officer's console account."""
+endpoints at the demo's receiver, and a finance officer's console account."""
 
 from __future__ import annotations
 
 import stripe
 from psycopg import AsyncConnection
 
-from catalogue.billers.sandbox import SandboxFixtures, add_sandbox_fixtures
 from gateway.console import staff_store
 from gateway.console.errors import StaffNotFound
 from gateway.console.roles import Role
-from gateway.demo.citizens import SandboxRecords
 from gateway.keys.model import Mode
 from gateway.keys.store import create_key
 
@@ -23,10 +20,6 @@ ENDPOINT_DESCRIPTION = "publicpay demo"
 async def agency_secrets(conn: AsyncConnection, agencies: tuple[str, ...]) -> dict[str, str]:
     """A new test-mode key per agency, as `publicpay keys create --agency A` makes."""
     return {agency: (await create_key(conn, agency, Mode.TEST))[1] for agency in agencies}
-
-
-async def add_citizens_records(conn: AsyncConnection, records: SandboxRecords) -> None:
-    await add_sandbox_fixtures(conn, SandboxFixtures(bills=records.bills, households=records.households))
 
 
 async def officer_account(conn: AsyncConnection) -> tuple[str, str]:
