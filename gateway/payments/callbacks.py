@@ -56,23 +56,35 @@ async def apply_provider_event(conn: AsyncConnection, provider: str, event: Call
     if earlier is not None:  # the fast path for the copies providers resend
         return _answer_again(earlier)
     attempt = await _attempt_named(conn, provider, event)
-    async with conn.transaction():
-        if attempt is None:
-            answer = CallbackAnswer.ORDER_NOT_FOUND
+    if attempt is None:
+        async with conn.transaction():
             if provider in PUSHED_MONEY_PROVIDERS:
                 await _book_to_suspense(conn, provider, event, "no payment of ours is named")
-        else:
-            verdict = await settle_attempt(conn, attempt.attempt_ref, _result(event), origin)
-            answer = CallbackAnswer(verdict.answer.value)
-            if answer == CallbackAnswer.INVALID_AMOUNT:
-                log.warning("%s reported %s %s for attempt %s, which asked %s %s", provider, event.amount_minor,
-                            event.currency, attempt.attempt_ref, attempt.amount_minor, attempt.currency)
-            if provider in PUSHED_MONEY_PROVIDERS and (why := _left_unbooked(verdict, event)):
-                await _book_to_suspense(conn, provider, event, why)
-        first = await attempt_store.record_provider_event(
-            conn, provider=provider, event_key=event.event_key, attempt_ref=attempt and attempt.attempt_ref,
-            outcome=event.outcome, answer=answer)
+            first = await _record(conn, provider, event, None, CallbackAnswer.ORDER_NOT_FOUND)
+        return CallbackAnswer.ORDER_NOT_FOUND if first else _answer_again(CallbackAnswer.ORDER_NOT_FOUND)
+    first = False
+
+    async def record(verdict: Verdict) -> None:
+        """In settle_attempt's transaction, before it books the payment."""
+        nonlocal first
+        if verdict.answer == Answer.INVALID_AMOUNT:
+            log.warning("%s reported %s %s for attempt %s, which asked %s %s", provider, event.amount_minor,
+                        event.currency, attempt.attempt_ref, attempt.amount_minor, attempt.currency)
+        if provider in PUSHED_MONEY_PROVIDERS and (why := _left_unbooked(verdict, event)):
+            await _book_to_suspense(conn, provider, event, why)
+        first = await _record(conn, provider, event, attempt.attempt_ref, CallbackAnswer(verdict.answer.value))
+
+    verdict = await settle_attempt(conn, attempt.attempt_ref, _result(event), origin, record=record)
+    answer = CallbackAnswer(verdict.answer.value)
     return answer if first else _answer_again(answer)
+
+
+async def _record(conn: AsyncConnection, provider: str, event: CallbackEvent, attempt_ref: str | None,
+                  answer: CallbackAnswer) -> bool:
+    """Whether this is the event's first copy (a concurrent copy waits here for the first's
+    transaction, then finds its row)."""
+    return await attempt_store.record_provider_event(conn, provider=provider, event_key=event.event_key,
+                                                     attempt_ref=attempt_ref, outcome=event.outcome, answer=answer)
 
 
 async def _attempt_named(conn: AsyncConnection, provider: str, event: CallbackEvent) -> Attempt | None:

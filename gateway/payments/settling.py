@@ -10,6 +10,7 @@ left to do (gateway.payments.outcomes.decide).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from psycopg import AsyncConnection
@@ -27,8 +28,14 @@ from gateway.sessions.completion import complete_session_paid_by
 log = logging.getLogger(__name__)
 
 
-async def settle_attempt(conn: AsyncConnection, attempt_ref: str, result: Result, origin: Origin = Origin()) -> Verdict:
-    """In the caller's transaction (one is opened if it has none)."""
+async def settle_attempt(conn: AsyncConnection, attempt_ref: str, result: Result, origin: Origin = Origin(), *,
+                         record: Callable[[Verdict], Awaitable[None]] | None = None) -> Verdict:
+    """In the caller's transaction (one is opened if it has none). ``record`` writes what
+    the caller keeps with the change (a callback's provider event) in the same transaction.
+
+    The payment is booked last: the ledger then locks the agency's balance row, which every
+    payment to that agency shares, and holds it until the commit, so nothing else may wait
+    in between."""
     async with conn.transaction():
         known = await attempt_store.get_attempt(conn, attempt_ref)
         scope = Scope(agency_code=known.agency_code, livemode=known.livemode)
@@ -42,15 +49,17 @@ async def settle_attempt(conn: AsyncConnection, attempt_ref: str, result: Result
                 PAYMENT_OUTCOMES.labels(attempt.provider, verdict.attempt.status).inc()
         if verdict.intent != intent:
             await store.save_intent(conn, verdict.intent)
-        if verdict.book_payment:
-            await book_payment(conn, verdict.intent, verdict.attempt)
         if verdict.event_type == "payment_intent.succeeded":
             await record_what_was_paid(conn, verdict.intent)
         if verdict.event_type:
             await announce(conn, scope, verdict.event_type, intent, verdict.intent, origin, now)
         if verdict.event_type == "payment_intent.succeeded":
             await complete_session_paid_by(conn, verdict.intent, origin, now)
-        if verdict.refund_automatically:
+        if record is not None:
+            await record(verdict)
+        if verdict.book_payment:
+            await book_payment(conn, verdict.intent, verdict.attempt)
+        if verdict.refund_automatically:  # after the booking: it takes the money back from the agency
             log.warning("attempt %s paid intent %s, which needed no more money (%s): refunding it",
                         attempt_ref, intent.id, verdict.attempt.flag)
             await refund_unneeded_payment(conn, verdict.intent, verdict.attempt, now=now)
