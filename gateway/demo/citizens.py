@@ -46,6 +46,9 @@ class Obligation(msgspec.Struct, frozen=True, kw_only=True):
     service: str | None = None  # None: a Checkout Session with its own line items
     service_inputs: dict[str, str] = {}
     line_items: list[dict] = []
+    # A procedure's fee: the citizen submits the dossier and pays once the agency asks;
+    # the dossier's code is then the reference and the service's dossier_number.
+    submits_dossier: bool = False
     records: SandboxFixtures = SandboxFixtures()
 
 
@@ -68,9 +71,8 @@ def obligation_of(visit: Visit, run_tag: str, today: date, rng: random.Random) -
             return Obligation(**common, reference=decision, service="BCA-XPVPHC-GT",
                            service_inputs={"decision_number": decision}, records=SandboxFixtures(bills=[bill]))
         case Errand.LICENCE_FEE:
-            dossier = f"BCA-{today:%y%m%d}-{run_tag[-3:]}{n}"
-            return Obligation(**common, reference=dossier, service="BCA-GPLX-DOI",
-                           service_inputs={"dossier_number": dossier})
+            # The dossier's code is the portal's, given when the citizen submits it.
+            return Obligation(**common, reference="", service="BCA-GPLX-DOI", submits_dossier=True)
         case Errand.PREMIUM:
             number = f"8{run_tag[-5:]}{n}"
             household = Household(social_insurance_number=number, head_name=common["payer"],
@@ -88,10 +90,10 @@ def obligation_of(visit: Visit, run_tag: str, today: date, rng: random.Random) -
             return Obligation(**common, reference=customer, service="EVN-TIENDIEN",
                            service_inputs={"customer_code": customer}, records=SandboxFixtures(bills=bills))
         case Errand.CHECKOUT:
-            dossier = f"BTP-{today:%y%m%d}-{run_tag[-3:]}{n}"
+            order = f"TL{run_tag}{n}"  # the agency's order number, not a dossier of the portal
             items = [_line_item("Bản sao trích lục khai sinh", CERTIFIED_EXTRACT_MINOR, rng.randint(1, 4)),
                      _line_item("Phí gửi kết quả qua bưu điện", POSTAGE_MINOR, 1)]
-            return Obligation(**common, reference=dossier, line_items=items)
+            return Obligation(**common, reference=order, line_items=items)
 
 
 def _line_item(name: str, unit_amount_minor: int, quantity: int) -> dict:

@@ -68,6 +68,9 @@ def _pay(portal: Portal, obligation: Obligation) -> Journey:
     visit = obligation.visit
     if obligation.service is None:
         return _pay_a_checkout_session(portal, client, obligation)
+    if obligation.submits_dossier:
+        code = _dossier_awaiting_payment(portal, obligation)
+        obligation = msgspec.structs.replace(obligation, reference=code, service_inputs={"dossier_number": code})
     amount = portal.price(obligation.service, obligation.service_inputs)
     intent = client.v1.payment_intents.create(params={
         "amount": amount, "currency": "vnd", "service": obligation.service,
@@ -81,6 +84,22 @@ def _pay(portal: Portal, obligation: Obligation) -> Journey:
     with httpx.Client(timeout=BROWSER_TIMEOUT_S) as browser:
         PAGES[visit.provider](browser, portal.url, confirmed, visit.outcome)
     return journey
+
+
+def _dossier_awaiting_payment(portal: Portal, obligation: Obligation) -> str:
+    """The citizen submits the dossier (no key); the agency receives it, works on it and asks
+    for its fee (with its key). The dossier's code."""
+    with httpx.Client(base_url=portal.url, timeout=BROWSER_TIMEOUT_S) as public:
+        submitted = _expect(public.post("/v1/dossiers", data={
+            "service": obligation.service, "applicant_name": obligation.payer,
+            "contact": f"citizen{obligation.visit.citizen_no}@example.vn"}), 200)
+    code = submitted.json()["dossier"]["code"]
+    with httpx.Client(base_url=portal.url, timeout=BROWSER_TIMEOUT_S,
+                      headers={"Authorization": f"Bearer {portal.secrets[obligation.agency]}"}) as agency:
+        for status in ("received", "in_progress"):
+            _expect(agency.post(f"/v1/dossiers/{code}/advance", data={"status": status}), 200)
+        _expect(agency.post(f"/v1/dossiers/{code}/request_payment"), 200)
+    return code
 
 
 def demo_metadata(visit) -> dict[str, str]:

@@ -101,6 +101,11 @@ def test_a_day_at_the_portal_ends_with_figures_the_database_agrees_with(demo_run
     assert fetch(database_url, "SELECT count(DISTINCT id) > 0, count(DISTINCT external_ref) FROM ledger.transfers"
                                " WHERE external_ref = %s AND kind = 'payment'", five) == [(True, 1)]
 
+    # A licence fee is a dossier's: submitted, asked for, and marked paid with its payment.
+    fees = fetch(database_url, "SELECT i.status, d.status FROM gateway.payment_intents i JOIN catalogue.dossiers d"
+                               " ON d.code = i.reference WHERE i.service = 'BCA-GPLX-DOI'")
+    assert fees and all((intent == "succeeded") == (dossier == "paid") for intent, dossier in fees)
+
     # One Checkout Session paid through its hosted page and the portal's payment page, one
     # left by its payer and expired by the agency.
     assert sorted(fetch(database_url, "SELECT status FROM gateway.checkout_sessions")) == [("complete",), ("expired",)]
