@@ -16,7 +16,7 @@ from catalogue.errors import CatalogueError, NotFound
 from catalogue.model import Agency, Quote
 from catalogue.quoting import price_service
 from gateway.api.dependencies import Connection
-from gateway.api.openapi import documented_params
+from gateway.api.openapi import documented, list_of
 from gateway.api.params import NoParams, convert_params, query_params
 from gateway.api.responses import ListObject, object_response
 from gateway.errors import GatewayError, InvalidParameter, ResourceMissing
@@ -70,7 +70,7 @@ def catalogue_refusal(exc: CatalogueError, *, inputs_param: str | None = None) -
 
 
 @get(PATH + "/services", summary="List or search the catalogue's services",
-     operation_class=documented_params(ServiceListParams, where="query"))
+     operation_class=documented(list_of(ServiceResource), ServiceListParams, where="query"))
 async def list_services(request: Request, conn: Connection) -> Response:
     params = convert_params(query_params(request), ServiceListParams)
     try:
@@ -83,7 +83,7 @@ async def list_services(request: Request, conn: Connection) -> Response:
     return object_response(ListObject(url=PATH + "/services", has_more=len(services) > params.limit, data=data))
 
 
-@get(PATH + "/services/{code:str}", summary="Retrieve one service")
+@get(PATH + "/services/{code:str}", summary="Retrieve one service", operation_class=documented(ServiceResource))
 async def retrieve_service(request: Request, conn: Connection, code: FromPath[str]) -> Response:
     convert_params(query_params(request), NoParams)
     try:
@@ -93,7 +93,7 @@ async def retrieve_service(request: Request, conn: Connection, code: FromPath[st
 
 
 @get(PATH + "/services/{code:str}/price", summary="Price a service for a payer's inputs",
-     operation_class=documented_params(PriceParams, where="query"))
+     operation_class=documented(QuoteResource, PriceParams, where="query"))
 async def price(request: Request, conn: Connection, code: FromPath[str]) -> Response:
     params = convert_params(query_params(request), PriceParams)
     try:
@@ -102,7 +102,7 @@ async def price(request: Request, conn: Connection, code: FromPath[str]) -> Resp
         raise catalogue_refusal(exc, inputs_param="inputs") from None
 
 
-@get(PATH + "/agencies", summary="List the agencies")
+@get(PATH + "/agencies", summary="List the agencies", operation_class=documented(list_of(AgencyResource)))
 async def list_agencies(request: Request, conn: Connection) -> Response:
     convert_params(query_params(request), NoParams)
     agencies: list[Agency] = await store.list_agencies(conn)

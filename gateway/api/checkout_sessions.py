@@ -10,20 +10,27 @@ from psycopg import AsyncConnection
 
 from gateway.api.dependencies import Caller, Connection
 from gateway.api.idempotency import respond_once
-from gateway.api.openapi import documented_params
+from gateway.api.openapi import documented, list_of
 from gateway.api.params import NoParams, body_params, convert_params, query_params
 from gateway.api.responses import list_response, object_response
 from gateway.events.store import Origin
 from gateway.listing import ListParams
 from gateway.sessions import operations, store
-from gateway.sessions.model import CheckoutSessionCreate, CheckoutSessionList, as_resource, line_item_resource
+from gateway.sessions.model import (
+    CheckoutSessionCreate,
+    CheckoutSessionList,
+    CheckoutSessionResource,
+    LineItemResource,
+    as_resource,
+    line_item_resource,
+)
 from gateway.sessions.paging import page_of_line_items
 
 PATH = "/v1/checkout/sessions"
 
 
 @post(PATH, summary="Create a Checkout Session (mode=payment) and its PaymentIntent",
-      operation_class=documented_params(CheckoutSessionCreate))
+      operation_class=documented(CheckoutSessionResource, CheckoutSessionCreate))
 async def create_checkout_session(request: Request, conn: Connection, caller: Caller) -> Response:
     raw = await body_params(request)
     params = convert_params(raw, CheckoutSessionCreate)
@@ -37,7 +44,8 @@ async def create_checkout_session(request: Request, conn: Connection, caller: Ca
     return await respond_once(conn, request, caller, raw, create)
 
 
-@get(PATH + "/{session_id:str}", summary="Retrieve a Checkout Session")
+@get(PATH + "/{session_id:str}", summary="Retrieve a Checkout Session",
+     operation_class=documented(CheckoutSessionResource))
 async def retrieve_checkout_session(request: Request, conn: Connection, caller: Caller,
                                     session_id: FromPath[str]) -> Response:
     convert_params(query_params(request), NoParams)
@@ -45,13 +53,14 @@ async def retrieve_checkout_session(request: Request, conn: Connection, caller: 
 
 
 @get(PATH, summary="List Checkout Sessions, newest first (filters: payment_intent, status)",
-     operation_class=documented_params(CheckoutSessionList, where="query"))
+     operation_class=documented(list_of(CheckoutSessionResource), CheckoutSessionList, where="query"))
 async def list_checkout_sessions(request: Request, conn: Connection, caller: Caller) -> Response:
     params = convert_params(query_params(request), CheckoutSessionList)
     return list_response(PATH, await store.list_sessions(conn, caller.scope, params), as_resource)
 
 
-@post(PATH + "/{session_id:str}/expire", summary="Expire an open Checkout Session (its PaymentIntent is canceled)")
+@post(PATH + "/{session_id:str}/expire", summary="Expire an open Checkout Session (its PaymentIntent is canceled)",
+      operation_class=documented(CheckoutSessionResource))
 async def expire_checkout_session(request: Request, conn: Connection, caller: Caller,
                                   session_id: FromPath[str]) -> Response:
     raw = await body_params(request)
@@ -64,7 +73,7 @@ async def expire_checkout_session(request: Request, conn: Connection, caller: Ca
 
 
 @get(PATH + "/{session_id:str}/line_items", summary="List a Checkout Session's line items, in their order",
-     operation_class=documented_params(ListParams, where="query"))
+     operation_class=documented(list_of(LineItemResource), ListParams, where="query"))
 async def list_line_items(request: Request, conn: Connection, caller: Caller, session_id: FromPath[str]) -> Response:
     params = convert_params(query_params(request), ListParams)
     session = await store.get_session(conn, caller.scope, session_id)

@@ -18,7 +18,7 @@ from catalogue.model import Dossier, DossierStatus, DossierTracking
 from gateway.api.catalogue import catalogue_refusal
 from gateway.api.dependencies import Caller, Connection
 from gateway.api.idempotency import respond_once
-from gateway.api.openapi import documented_params
+from gateway.api.openapi import documented
 from gateway.api.params import NoParams, body_params, convert_params, query_params
 from gateway.api.responses import object_response
 from gateway.errors import ResourceMissing
@@ -64,7 +64,7 @@ class TrackingResource(msgspec.Struct, frozen=True, kw_only=True):
     tracking: DossierTracking
 
 
-@post(PATH, summary="Submit a dossier (citizens; no key)", operation_class=documented_params(SubmitParams))
+@post(PATH, summary="Submit a dossier (citizens; no key)", operation_class=documented(SubmittedResource, SubmitParams))
 async def submit(request: Request, conn: Connection) -> Response:
     params = convert_params(await body_params(request), SubmitParams)
     try:
@@ -76,7 +76,7 @@ async def submit(request: Request, conn: Connection) -> Response:
 
 
 @post(PATH + "/{code:str}/track", summary="Follow a dossier with its tracking secret (no key)",
-      operation_class=documented_params(TrackParams))
+      operation_class=documented(TrackingResource, TrackParams))
 async def track(request: Request, conn: Connection, code: FromPath[str]) -> Response:
     params = convert_params(await body_params(request), TrackParams)
     try:
@@ -95,7 +95,8 @@ async def _own_dossier(conn: AsyncConnection, caller: ApiKey, code: str) -> Doss
     return dossier
 
 
-@get(PATH + "/{code:str}", summary="Retrieve one of your agency's dossiers")
+@get(PATH + "/{code:str}", summary="Retrieve one of your agency's dossiers",
+     operation_class=documented(DossierResource))
 async def retrieve(request: Request, conn: Connection, caller: Caller, code: FromPath[str]) -> Response:
     convert_params(query_params(request), NoParams)
     return object_response(DossierResource(dossier=await _own_dossier(conn, caller, code)))
@@ -116,14 +117,15 @@ async def _agency_action(request: Request, conn: Connection, caller: ApiKey, cod
     return await respond_once(conn, request, caller, raw, run)
 
 
-@post(PATH + "/{code:str}/advance", summary="Move a dossier on", operation_class=documented_params(AdvanceParams))
+@post(PATH + "/{code:str}/advance", summary="Move a dossier on",
+      operation_class=documented(DossierResource, AdvanceParams))
 async def advance(request: Request, conn: Connection, caller: Caller, code: FromPath[str]) -> Response:
     return await _agency_action(request, conn, caller, code, AdvanceParams, lambda tx, params: procedures.advance_dossier(
         tx, code, DossierStatus(params.status), actor=caller.display_prefix, note=params.note))
 
 
 @post(PATH + "/{code:str}/request_payment", summary="Ask the applicant to pay what the dossier costs",
-      operation_class=documented_params(RequestPaymentParams))
+      operation_class=documented(DossierResource, RequestPaymentParams))
 async def request_payment(request: Request, conn: Connection, caller: Caller, code: FromPath[str]) -> Response:
     return await _agency_action(request, conn, caller, code, RequestPaymentParams, lambda tx, params: procedures.request_payment(
         tx, code, actor=caller.display_prefix, note=params.note))

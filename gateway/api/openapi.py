@@ -4,11 +4,13 @@ Answers: Litestar documents a POST as 201 and an error as its own ``ValidationEx
 the API answers 200 to every success, as Stripe does, and every error with Stripe's error
 object at the statuses of ``ERROR_RESPONSES``.
 
-Parameters: the handlers read their parameters themselves (Stripe's form encoding, then
-``convert_params`` into a Struct), so Litestar sees none; ``documented_params`` declares the
-Struct's JSON schema as the request body (POST) or as query parameters (GET). Only JSON
-bodies are described: Stripe's bracketed form names (``metadata[k]=v``,
-``line_items[0][quantity]=1``) have no OpenAPI 3.1 encoding that says the same thing.
+Parameters and answers: the handlers read their parameters themselves (Stripe's form
+encoding, then ``convert_params`` into a Struct) and return ready-made responses, so Litestar
+sees neither; ``documented`` declares, with msgspec's own JSON schemas (those of the Structs
+that decode and encode them), the answer of 200 and the parameters' Struct as the request
+body (POST) or as query parameters (GET). Only JSON bodies are described: Stripe's bracketed
+form names (``metadata[k]=v``, ``line_items[0][quantity]=1``) have no OpenAPI 3.1 encoding
+that says the same thing.
 
 These declarations change the document only, never an answer: the handlers return
 ready-made ``Response`` objects."""
@@ -18,12 +20,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import OpenAPIMediaType, Operation, Parameter, RequestBody
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, Parameter, RequestBody
 
 from gateway.api.errors import ERROR_RESPONSES, ErrorBody
 
@@ -38,26 +40,39 @@ def declare_stripe_answers(handlers: Sequence[HTTPRouteHandler]) -> Sequence[HTT
     return handlers
 
 
-def documented_params(params: type[msgspec.Struct], *, where: str = "body") -> type[Operation]:
-    """An ``operation_class`` for a handler that converts its parameters into ``params``,
-    from its body (``where="body"``) or its query string (``where="query"``)."""
-    schema = _inline(msgspec.json.schema(params))
+def documented(answer: Any, params: type[msgspec.Struct] | None = None, *, where: str = "body") -> type[Operation]:
+    """An ``operation_class`` for a handler that answers ``answer`` (a Struct, or
+    ``list_of(Struct)``) and converts its parameters, if any, into ``params``: from its body
+    (``where="body"``) or its query string (``where="query"``)."""
+    answer_schema = _inline(msgspec.json.schema(answer))
+    params_schema = _inline(msgspec.json.schema(params)) if params is not None else None
 
     @dataclass
-    class ParamsOperation(Operation):
+    class DocumentedOperation(Operation):
         def __post_init__(self) -> None:
+            answer = OpenAPIMediaType(schema=answer_schema)  # type: ignore[arg-type]
+            self.responses = {**(self.responses or {}),
+                              "200": OpenAPIResponse(description="OK", content={"application/json": answer})}
+            if params_schema is None:
+                return
             if where == "body":
                 self.request_body = RequestBody(
-                    required=bool(schema.get("required")),
+                    required=bool(params_schema.get("required")),
                     description="Form-encoded as Stripe's clients send it, or this JSON object.",
-                    content={"application/json": OpenAPIMediaType(schema=schema)})  # type: ignore[arg-type]
+                    content={"application/json": OpenAPIMediaType(schema=params_schema)})  # type: ignore[arg-type]
             else:
                 self.parameters = [*(self.parameters or []), *(
-                    Parameter(name=name, param_in="query", required=name in schema.get("required", ()),
+                    Parameter(name=name, param_in="query", required=name in params_schema.get("required", ()),
                               schema=property_schema)  # type: ignore[arg-type]
-                    for name, property_schema in schema["properties"].items())]
+                    for name, property_schema in params_schema["properties"].items())]
 
-    return ParamsOperation
+    return DocumentedOperation
+
+
+def list_of(item: type[msgspec.Struct]) -> type[msgspec.Struct]:
+    """Stripe's list object of ``item``s, as ``gateway.api.responses.list_response`` writes it."""
+    return msgspec.defstruct(f"{item.__name__}List", [("object", Literal["list"]), ("url", str), ("has_more", bool),
+                                                      ("data", list[item])], kw_only=True)
 
 
 def _inline(schema: dict[str, Any]) -> dict[str, Any]:

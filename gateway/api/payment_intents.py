@@ -8,7 +8,7 @@ from psycopg import AsyncConnection
 
 from gateway.api.idempotency import respond_once
 from gateway.api.dependencies import Caller, Connection
-from gateway.api.openapi import documented_params
+from gateway.api.openapi import documented, list_of
 from gateway.api.params import NoParams, body_params, convert_params, query_params
 from gateway.api.responses import list_response, object_response
 from gateway.events.store import Origin
@@ -19,6 +19,7 @@ from gateway.payments.model import (
     PaymentIntentCancel,
     PaymentIntentConfirm,
     PaymentIntentCreate,
+    PaymentIntentResource,
     PaymentIntentUpdate,
     as_resource,
 )
@@ -26,7 +27,7 @@ from gateway.payments.model import (
 PATH = "/v1/payment_intents"
 
 
-@post(PATH, summary="Create a PaymentIntent", operation_class=documented_params(PaymentIntentCreate))
+@post(PATH, summary="Create a PaymentIntent", operation_class=documented(PaymentIntentResource, PaymentIntentCreate))
 async def create_payment_intent(request: Request, conn: Connection, caller: Caller) -> Response:
     raw = await body_params(request)
     params = convert_params(raw, PaymentIntentCreate)
@@ -37,7 +38,7 @@ async def create_payment_intent(request: Request, conn: Connection, caller: Call
     return await respond_once(conn, request, caller, raw, create)
 
 
-@get(PATH + "/{intent_id:str}", summary="Retrieve a PaymentIntent")
+@get(PATH + "/{intent_id:str}", summary="Retrieve a PaymentIntent", operation_class=documented(PaymentIntentResource))
 async def retrieve_payment_intent(
     request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
 ) -> Response:
@@ -46,7 +47,7 @@ async def retrieve_payment_intent(
 
 
 @post(PATH + "/{intent_id:str}", summary="Update a PaymentIntent",
-      operation_class=documented_params(PaymentIntentUpdate))
+      operation_class=documented(PaymentIntentResource, PaymentIntentUpdate))
 async def update_payment_intent(
     request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
 ) -> Response:
@@ -60,7 +61,7 @@ async def update_payment_intent(
 
 
 @post(PATH + "/{intent_id:str}/cancel", summary="Cancel a PaymentIntent",
-      operation_class=documented_params(PaymentIntentCancel))
+      operation_class=documented(PaymentIntentResource, PaymentIntentCancel))
 async def cancel_payment_intent(
     request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
 ) -> Response:
@@ -74,7 +75,7 @@ async def cancel_payment_intent(
 
 
 @post(PATH + "/{intent_id:str}/confirm", summary="Confirm a PaymentIntent at a provider",
-      operation_class=documented_params(PaymentIntentConfirm))
+      operation_class=documented(PaymentIntentResource, PaymentIntentConfirm))
 async def confirm_payment_intent(
     request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
 ) -> Response:
@@ -90,7 +91,8 @@ async def confirm_payment_intent(
     return await respond_once(conn, request, caller, raw, confirm)
 
 
-@get(PATH, summary="List PaymentIntents, newest first", operation_class=documented_params(ListParams, where="query"))
+@get(PATH, summary="List PaymentIntents, newest first",
+     operation_class=documented(list_of(PaymentIntentResource), ListParams, where="query"))
 async def list_payment_intents(request: Request, conn: Connection, caller: Caller) -> Response:
     params = convert_params(query_params(request), ListParams)
     return list_response(PATH, await store.list_intents(conn, caller.scope, params), as_resource)

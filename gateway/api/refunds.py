@@ -8,19 +8,19 @@ from psycopg import AsyncConnection
 
 from gateway.api.dependencies import Caller, Connection
 from gateway.api.idempotency import respond_once
-from gateway.api.openapi import documented_params
+from gateway.api.openapi import documented, list_of
 from gateway.api.params import NoParams, body_params, convert_params, query_params
 from gateway.api.responses import list_response, object_response
 from gateway.events.store import Origin
 from gateway.refunds import operations, store
-from gateway.refunds.model import RefundCreate, RefundList, RefundStatus, as_resource
+from gateway.refunds.model import RefundCreate, RefundList, RefundResource, RefundStatus, as_resource
 from gateway.refunds.sending import ask_provider
 
 PATH = "/v1/refunds"
 
 
 @post(PATH, summary="Create a Refund (full or partial) of a succeeded PaymentIntent",
-      operation_class=documented_params(RefundCreate))
+      operation_class=documented(RefundResource, RefundCreate))
 async def create_refund(request: Request, conn: Connection, caller: Caller) -> Response:
     raw = await body_params(request)
     params = convert_params(raw, RefundCreate)
@@ -41,14 +41,14 @@ async def create_refund(request: Request, conn: Connection, caller: Caller) -> R
     return await respond_once(conn, request, caller, raw, create)
 
 
-@get(PATH + "/{refund_id:str}", summary="Retrieve a Refund")
+@get(PATH + "/{refund_id:str}", summary="Retrieve a Refund", operation_class=documented(RefundResource))
 async def retrieve_refund(request: Request, conn: Connection, caller: Caller, refund_id: FromPath[str]) -> Response:
     convert_params(query_params(request), NoParams)
     return object_response(as_resource(await store.get_refund(conn, caller.scope, refund_id)))
 
 
 @get(PATH, summary="List Refunds, newest first (filter: payment_intent)",
-     operation_class=documented_params(RefundList, where="query"))
+     operation_class=documented(list_of(RefundResource), RefundList, where="query"))
 async def list_refunds(request: Request, conn: Connection, caller: Caller) -> Response:
     params = convert_params(query_params(request), RefundList)
     return list_response(PATH, await store.list_refunds(conn, caller.scope, params), as_resource)

@@ -8,19 +8,25 @@ from psycopg import AsyncConnection
 
 from gateway.api.dependencies import Caller, Connection
 from gateway.api.idempotency import respond_once
-from gateway.api.openapi import documented_params
+from gateway.api.openapi import documented, list_of
 from gateway.api.params import NoParams, body_params, convert_params, query_params
 from gateway.api.responses import list_response, object_response
 from gateway.events.store import Origin
 from gateway.listing import ListParams
 from gateway.webhooks import operations, store
-from gateway.webhooks.model import DeletedWebhookEndpoint, WebhookEndpointCreate, WebhookEndpointUpdate, as_resource
+from gateway.webhooks.model import (
+    DeletedWebhookEndpoint,
+    WebhookEndpointCreate,
+    WebhookEndpointResource,
+    WebhookEndpointUpdate,
+    as_resource,
+)
 
 PATH = "/v1/webhook_endpoints"
 
 
 @post(PATH, summary="Create a webhook endpoint (its signing secret is shown only here)",
-      operation_class=documented_params(WebhookEndpointCreate))
+      operation_class=documented(WebhookEndpointResource, WebhookEndpointCreate))
 async def create_webhook_endpoint(request: Request, conn: Connection, caller: Caller) -> Response:
     raw = await body_params(request)
     params = convert_params(raw, WebhookEndpointCreate)
@@ -31,7 +37,8 @@ async def create_webhook_endpoint(request: Request, conn: Connection, caller: Ca
     return await respond_once(conn, request, caller, raw, create)
 
 
-@get(PATH + "/{endpoint_id:str}", summary="Retrieve a webhook endpoint")
+@get(PATH + "/{endpoint_id:str}", summary="Retrieve a webhook endpoint",
+     operation_class=documented(WebhookEndpointResource))
 async def retrieve_webhook_endpoint(request: Request, conn: Connection, caller: Caller,
                                     endpoint_id: FromPath[str]) -> Response:
     convert_params(query_params(request), NoParams)
@@ -39,7 +46,7 @@ async def retrieve_webhook_endpoint(request: Request, conn: Connection, caller: 
 
 
 @post(PATH + "/{endpoint_id:str}", summary="Update a webhook endpoint",
-      operation_class=documented_params(WebhookEndpointUpdate))
+      operation_class=documented(WebhookEndpointResource, WebhookEndpointUpdate))
 async def update_webhook_endpoint(request: Request, conn: Connection, caller: Caller,
                                   endpoint_id: FromPath[str]) -> Response:
     raw = await body_params(request)
@@ -51,7 +58,8 @@ async def update_webhook_endpoint(request: Request, conn: Connection, caller: Ca
     return await respond_once(conn, request, caller, raw, update)
 
 
-@delete(PATH + "/{endpoint_id:str}", summary="Delete a webhook endpoint", status_code=200)
+@delete(PATH + "/{endpoint_id:str}", summary="Delete a webhook endpoint",
+        operation_class=documented(DeletedWebhookEndpoint))
 async def delete_webhook_endpoint(request: Request, conn: Connection, caller: Caller,
                                   endpoint_id: FromPath[str]) -> Response:
     convert_params(query_params(request), NoParams)
@@ -59,7 +67,8 @@ async def delete_webhook_endpoint(request: Request, conn: Connection, caller: Ca
     return object_response(DeletedWebhookEndpoint(id=endpoint_id))
 
 
-@get(PATH, summary="List webhook endpoints, newest first", operation_class=documented_params(ListParams, where="query"))
+@get(PATH, summary="List webhook endpoints, newest first",
+     operation_class=documented(list_of(WebhookEndpointResource), ListParams, where="query"))
 async def list_webhook_endpoints(request: Request, conn: Connection, caller: Caller) -> Response:
     params = convert_params(query_params(request), ListParams)
     return list_response(PATH, await store.list_endpoints(conn, caller.scope, params), as_resource)

@@ -52,6 +52,17 @@ def test_the_served_document_has_the_operations_fuzzed(served_schema) -> None:
     assert served == set(OPERATIONS)
 
 
+def test_every_api_operation_documents_its_answer() -> None:
+    """Without a schema for its 200 the conformance check below would pass anything: each
+    /v1 handler says what it answers (gateway/api/openapi.py, ``documented``)."""
+    def answer_schema(method: str, path: str) -> dict:
+        return openapi_document()["paths"][path][method.lower()]["responses"]["200"]["content"]["application/json"]["schema"]
+
+    undocumented = [f"{method} {path}" for method, path in OPERATIONS
+                    if path.startswith("/v1/") and not answer_schema(method, path)]
+    assert undocumented == []
+
+
 @pytest.mark.parametrize(("method", "path", "mode"), CASES, ids=[f"{m} {p} {mode}" for m, p, mode in CASES])
 def test_no_operation_answers_a_server_error_or_off_its_document(
     served_schema, api_url: str, fuzzing_secret: str, method: str, path: str, mode: GenerationMode

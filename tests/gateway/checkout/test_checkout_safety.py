@@ -178,7 +178,8 @@ def page_url(path: str) -> str:
 
 
 def test_every_form_route_checks_its_csrf_token() -> None:
-    posts = {route.path_format: handler for route in gateway_app().routes for handler in getattr(route, "route_handlers", ())
+    posts = {route.path_format: handler for route in gateway_app().routes
+             for handler in getattr(route, "route_handlers", ())
              if "POST" in handler.http_methods and not route.path.startswith(NOT_PAGES)}
     assert posts and all(check_csrf in handler.resolve_guards() for handler in posts.values()), [
         path for path, handler in posts.items() if check_csrf not in handler.resolve_guards()]
