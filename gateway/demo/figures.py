@@ -55,6 +55,7 @@ class Webhooks(msgspec.Struct, frozen=True, kw_only=True):
     received_events: int  # distinct events the agencies' receiver verified
     received_deliveries: int  # verified POSTs, repeats included
     refused: int  # POSTs whose signature did not verify
+    received_by_type: dict[str, int] = {}  # distinct events by type
 
 
 class DayFigures(msgspec.Struct, frozen=True, kw_only=True):
@@ -189,4 +190,5 @@ async def run_row(conn: AsyncConnection, provider: str, day: date) -> RunRow:
 
 async def webhook_figures(conn: AsyncConnection, endpoint_ids: list[str], received) -> Webhooks:
     return Webhooks(by_status=await delivery_counts(conn, endpoint_ids), received_events=received.unique_events(),
-                    received_deliveries=received.deliveries, refused=received.refused)
+                    received_deliveries=received.deliveries, refused=received.refused,
+                    received_by_type=received.types_received())

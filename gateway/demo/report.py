@@ -70,6 +70,8 @@ def webhook_table(figures: DayFigures) -> Table:
     for status, count in sorted(hooks.by_status.items()):
         table.add_row(f"deliveries {status} (gateway)", str(count))
     table.add_row("events verified and received (agencies)", str(hooks.received_events))
+    for event_type, count in hooks.received_by_type.items():
+        table.add_row(f"  {event_type}", str(count))
     table.add_row("deliveries received, repeats included", str(hooks.received_deliveries))
     table.add_row("refused: bad signature", str(hooks.refused))
     return table

@@ -42,6 +42,10 @@ class ReceivedEvents:
                 self.types[event.type] += 1
         return True
 
+    def types_received(self) -> dict[str, int]:
+        with self._lock:
+            return dict(sorted(self.types.items()))
+
     def unique_events(self) -> int:
         with self._lock:
             return sum(len(ids) for ids in self.event_ids.values())

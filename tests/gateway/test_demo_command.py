@@ -116,6 +116,8 @@ def test_a_day_at_the_portal_ends_with_figures_the_database_agrees_with(demo_run
     assert rows["deliveries succeeded (gateway)"] == [str(delivered)]
     assert rows["events verified and received (agencies)"] == [str(delivered)]
     assert rows["refused: bad signature"] == ["0"]
+    # Each payment that succeeded, the night's recovery included, announced once and received.
+    assert rows["payment_intent.succeeded"] == [str(succeeded)]
 
     assert "ledger invariants: all hold" in output
     assert "/console/login" in output and "demo.officer@example.gov.vn" in output
