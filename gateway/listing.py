@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -20,6 +21,33 @@ class ListParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     ending_before: str | None = None
 
 
+class CreatedRange(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Stripe's ``created[gt|gte|lt|lte]`` filter, in Unix seconds."""
+
+    gt: int | None = None
+    gte: int | None = None
+    lt: int | None = None
+    lte: int | None = None
+
+
+# Stripe's ``created`` filter: one second (``created=<t>``) or a range.
+Created = int | CreatedRange
+
+
+def created_bounds(created: Created) -> tuple[datetime | None, datetime | None]:
+    """The filter as [from, until) over ``created_at``, which keeps fractions of a second
+    that ``created`` (whole seconds) does not show."""
+    if isinstance(created, int):
+        return _moment(created), _moment(created + 1)
+    lowers = [t for t in (created.gte, None if created.gt is None else created.gt + 1) if t is not None]
+    uppers = [t for t in (created.lt, None if created.lte is None else created.lte + 1) if t is not None]
+    return (_moment(max(lowers)) if lowers else None), (_moment(min(uppers)) if uppers else None)
+
+
+def _moment(unix_s: int) -> datetime:
+    return datetime.fromtimestamp(unix_s, UTC)
+
+
 class Page(msgspec.Struct, frozen=True, kw_only=True):
     items: list[Any]
     has_more: bool
@@ -32,7 +60,7 @@ SELECT created_at, id FROM {table}
 
 PAGE = """
 SELECT {columns} FROM {table}
- WHERE agency_code = %(agency_code)s AND livemode = %(livemode)s {filters} {after_cursor}
+ WHERE agency_code = %(agency_code)s AND livemode = %(livemode)s {filters} {created} {after_cursor}
  ORDER BY created_at {direction}, id {direction}
  LIMIT %(limit)s
 """
@@ -47,8 +75,10 @@ async def fetch_page(
     scope: Scope,
     params: ListParams,
     filters: dict[str, Any] | None = None,
+    created: Created | None = None,
 ) -> Page:
-    """One page of ``gateway.<table>`` rows; ``filters`` are column = value conditions."""
+    """One page of ``gateway.<table>`` rows; ``filters`` are column = value conditions,
+    ``created`` Stripe's filter on the creation time."""
     if params.starting_after and params.ending_before:
         raise InvalidParameter("You may only specify one of these parameters: starting_after, ending_before.",
                                param="ending_before")
@@ -76,9 +106,20 @@ async def fetch_page(
         filters=sql.SQL(" ").join(
             sql.SQL("AND {} = {}").format(sql.Identifier(name), sql.Placeholder(f"filter_{name}")) for name in filters),
         after_cursor=after_cursor,
+        created=_created_condition(created, values),
         direction=sql.SQL("DESC" if older else "ASC"),
     )
     async with conn.cursor(row_factory=row_factory) as cur:
         rows = await (await cur.execute(query, values)).fetchall()
     items = rows[: params.limit]
     return Page(items=items if older else items[::-1], has_more=len(rows) > params.limit)
+
+
+def _created_condition(created: Created | None, values: dict[str, Any]) -> sql.Composable:
+    if created is None:
+        return sql.SQL("")
+    values["created_from"], values["created_until"] = created_bounds(created)
+    # Only the bounds given, so that the plan uses the list's index on created_at for them.
+    return sql.SQL(" ").join(sql.SQL(condition) for condition, bound in (
+        ("AND created_at >= %(created_from)s", values["created_from"]),
+        ("AND created_at < %(created_until)s", values["created_until"])) if bound is not None)

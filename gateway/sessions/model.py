@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-from gateway.listing import ListParams
+from gateway.listing import Created, ListParams
 from gateway.payments.model import (
     AmountMinor,
     Currency,
@@ -117,6 +117,7 @@ class CheckoutSessionCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_un
 class CheckoutSessionList(ListParams, frozen=True, kw_only=True, forbid_unknown_fields=True):
     payment_intent: str | None = None
     status: Status | None = None
+    created: Created | None = None
 
 
 # ---------------------------------------------------------------- the API's view

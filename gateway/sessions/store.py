@@ -109,7 +109,7 @@ async def list_sessions(conn: AsyncConnection, scope: Scope, params: CheckoutSes
     filters = {name: value for name, value in (("payment_intent_id", params.payment_intent),
                                                 ("status", params.status)) if value is not None}
     return await fetch_page(conn, table="checkout_sessions", columns=COLUMNS, row_factory=ROW, scope=scope,
-                            params=params, filters=filters)
+                            params=params, filters=filters, created=params.created)
 
 
 async def _one(conn: AsyncConnection, query: str, params: dict[str, Any]) -> CheckoutSession | None:

@@ -337,3 +337,23 @@ def test_a_sessions_intent_is_not_repriced_under_it(client):
     # What does not change the price may change (the hosted page records the payer's name so).
     updated = client.v1.payment_intents.update(session.payment_intent, params={"payer": "Lê Văn Cường"})
     assert (updated.amount, updated.payer) == (TOTAL, "Lê Văn Cường")
+
+
+def test_list_by_creation_time(client, api_database_url):
+    sessions = [create(client) for _ in range(4)]
+    with psycopg.connect(api_database_url) as conn:  # one second apart, with fractions as real ones have
+        for second, session in enumerate(sessions):
+            conn.execute("UPDATE gateway.checkout_sessions SET created_at = to_timestamp(%s) WHERE id = %s",
+                         (1_780_000_000 + second + 0.25, session.id))
+
+    def listed(created) -> list[str]:
+        return [s.id for s in reversed(client.v1.checkout.sessions.list(params={"created": created}).data)]
+
+    ids = [s.id for s in sessions]
+    assert listed(1_780_000_001) == ids[1:2]
+    assert listed({"gte": 1_780_000_001, "lt": 1_780_000_003}) == ids[1:3]
+    assert listed({"gt": 1_780_000_001, "lte": 1_780_000_003}) == ids[2:4]
+    assert listed({"lte": 1_780_000_000}) == ids[:1]
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.checkout.sessions.list(params={"created": {"after": 1}})
+    assert refused.value.param == "created[after]"

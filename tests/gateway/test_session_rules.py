@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.errors import InvalidParameter, ResourceMissing, UnexpectedState
-from gateway.listing import ListParams
+from gateway.listing import CreatedRange, ListParams, created_bounds
 from gateway.payments.model import MAX_AMOUNT_MINOR
 from gateway.sessions.model import CheckoutSessionCreate, LineItemParams, PriceData, ProductData, Status
 from gateway.sessions.paging import page_of_line_items
@@ -122,3 +122,14 @@ def test_paging_refuses_an_unknown_cursor_and_both_cursors():
         page_of_line_items(items, ListParams(starting_after="li_nobody"))
     with pytest.raises(InvalidParameter):
         page_of_line_items(items, ListParams(starting_after=items[0].id, ending_before=items[0].id))
+
+
+@given(st.integers(0, 2**32), st.integers(0, 2**32))
+def test_a_created_range_is_the_seconds_it_names(a, b):
+    low, high = sorted((a, b))
+    start, end = created_bounds(CreatedRange(gte=low, lte=high))
+    assert (start.timestamp(), end.timestamp()) == (low, high + 1)
+    assert created_bounds(CreatedRange(gt=low, lt=high)) == (datetime.fromtimestamp(low + 1, UTC),
+                                                            datetime.fromtimestamp(high, UTC))
+    assert created_bounds(low) == created_bounds(CreatedRange(gte=low, lte=low))
+    assert created_bounds(CreatedRange(gte=low, gt=high)) == (datetime.fromtimestamp(max(low, high + 1), UTC), None)
