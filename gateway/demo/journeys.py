@@ -14,7 +14,7 @@ import msgspec
 import stripe
 
 from gateway.demo.citizens import Obligation
-from gateway.demo.day_plan import Outcome, payer_comes_back, sandbox_scenario
+from gateway.demo.day_plan import Outcome, Visit, payer_comes_back, sandbox_scenario
 
 # Where the agency's own site takes the payer back; the citizen's browser stops there.
 AGENCY_RETURN_URL = "https://agency.example.gov.vn/payment-done"
@@ -102,7 +102,7 @@ def _dossier_awaiting_payment(portal: Portal, obligation: Obligation) -> str:
     return code
 
 
-def demo_metadata(visit) -> dict[str, str]:
+def demo_metadata(visit: Visit) -> dict[str, str]:
     """On the agency's objects: which citizen, and the outcome the demo planned for them."""
     return {"demo_citizen": str(visit.citizen_no), "demo_outcome": visit.outcome.value}
 
