@@ -4,16 +4,21 @@ security headers, and refusals as pages in plain words."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import psycopg
 import pytest
 
+from gateway.console.roles import Role
 from gateway.web.csrf import check_csrf
 from gateway.web.security_headers import HEADERS, content_security_policy
 from tests.gateway.app_routes import gateway_app, http_routes
+from tests.console.staffing import PASSWORD, add_staff
 from tests.gateway.checkout.conftest import Sandbox
 
 _clients = itertools.count(1)
@@ -185,20 +190,64 @@ def test_every_form_route_checks_its_csrf_token() -> None:
         path for path, handler in posts.items() if check_csrf not in handler.resolve_guards()]
 
 
-@pytest.mark.parametrize(("method", "path"), PAGE_ROUTES, ids=[f"{m} {p}" for m, p in PAGE_ROUTES])
-def test_every_page_route_answers_safely(citizen: httpx.Client, method: str, path: str) -> None:
-    """Whatever the route answers a stranger with made-up ids (the page, its error page, a
-    redirect to sign in): never a server error; every HTML answer with the strict policy and
-    the other headers; every cookie HttpOnly, SameSite and, over https, Secure; and no form
-    post without its browser's token."""
-    answer = citizen.request(method, page_url(path), headers={"X-Forwarded-Proto": "https"})
+def assert_answered_safely(answer: httpx.Response) -> None:
+    """Never a server error; every HTML answer with the strict policy and the other headers;
+    every cookie HttpOnly, SameSite and (the request came over https) Secure."""
     assert answer.status_code < 500, answer.text
-    if method == "POST":
-        # A form post without a token: refused, or sent to sign in first (the console's guard).
-        assert answer.status_code == 403 or answer.headers.get("location", "").startswith("/console/login"), (
-            answer.status_code, answer.headers)
     if answer.headers.get("content-type", "").startswith("text/html"):
         assert answer.headers["content-security-policy"] == content_security_policy()
         assert {name: answer.headers.get(name) for name in HEADERS} == HEADERS
     for cookie in answer.headers.get_list("set-cookie"):
         assert all(flag in cookie.lower() for flag in ("httponly", "samesite=", "secure")), cookie
+
+
+@pytest.mark.parametrize(("method", "path"), PAGE_ROUTES, ids=[f"{m} {p}" for m, p in PAGE_ROUTES])
+def test_every_page_route_answers_safely(citizen: httpx.Client, method: str, path: str) -> None:
+    """Whatever the route answers a stranger with made-up ids (the page, its error page, a
+    redirect to sign in), safely; and no form post is taken without its browser's token."""
+    answer = citizen.request(method, page_url(path), headers={"X-Forwarded-Proto": "https"})
+    assert_answered_safely(answer)
+    if method == "POST":
+        # A form post without a token: refused, or sent to sign in first (the console's guard).
+        assert answer.status_code == 403 or answer.headers.get("location", "").startswith("/console/login"), (
+            answer.status_code, answer.headers)
+
+
+CONSOLE_ROUTES = [(method, path) for method, path in PAGE_ROUTES if path.startswith("/console")]
+
+
+@pytest.fixture(scope="module", params=[Role.OFFICER, Role.ADMIN])
+def staff_member(request, api_url: str, api_database_url: str) -> Iterator[httpx.Client]:
+    """A browser signed in to the console, over https, as an officer (finance pages) or an
+    admin (staff pages)."""
+    async def add() -> str:
+        async with await psycopg.AsyncConnection.connect(api_database_url, autocommit=True) as conn:
+            return (await add_staff(conn, request.param)).email
+
+    with ThreadPoolExecutor(1) as pool:  # pytest-asyncio may own this thread's event loop
+        email = pool.submit(asyncio.run, add()).result()
+    with httpx.Client(base_url=api_url, timeout=20, headers={"X-Forwarded-Proto": "https"}) as browser:
+        login_page = keep_cookies(browser, browser.get("/console/login"))
+        signed_in = browser.post("/console/login", data={"csrf_token": form_token(login_page.text), "email": email,
+                                                         "password": PASSWORD})
+        assert signed_in.status_code == 303, signed_in.text
+        assert_answered_safely(keep_cookies(browser, signed_in))
+        yield browser
+
+
+def keep_cookies(browser: httpx.Client, answer: httpx.Response) -> httpx.Response:
+    """Keep the answer's cookies for the next requests: the server sees https (the proxy's
+    header) and marks them Secure, while the test talks plain http to it, over which httpx
+    would not send a Secure cookie back."""
+    for cookie in answer.cookies.jar:
+        browser.cookies.set(cookie.name, cookie.value)
+    return answer
+
+
+@pytest.mark.parametrize(("method", "path"), CONSOLE_ROUTES, ids=[f"{m} {p}" for m, p in CONSOLE_ROUTES])
+def test_every_console_route_answers_a_signed_in_member_safely(staff_member: httpx.Client, method: str,
+                                                               path: str) -> None:
+    answer = staff_member.request(method, page_url(path))
+    assert_answered_safely(answer)
+    if method == "POST":
+        assert answer.status_code == 403, (answer.status_code, answer.headers)  # signed in, but no token
