@@ -84,16 +84,21 @@ def keyed(api_url: str, secret: str) -> httpx.Client:
 
 
 @pytest.fixture(scope="module")
-def owner(api_url: str, new_secret) -> Iterator[httpx.Client]:
-    with keyed(api_url, new_secret(AGENCY)) as client:
+def owner_secret(new_secret) -> str:
+    return new_secret(AGENCY)
+
+
+@pytest.fixture(scope="module")
+def owner(api_url: str, owner_secret: str) -> Iterator[httpx.Client]:
+    with keyed(api_url, owner_secret) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
-def objects(owner: httpx.Client, stripe_client, api_url: str) -> dict[str, str]:
+def objects(owner_secret: str, stripe_client, api_url: str) -> dict[str, str]:
     """One of each kind of A's objects, each in a state in which every route above would
     change it: its id by kind."""
-    stripe = stripe_client(owner.headers["Authorization"].removeprefix("Bearer "))
+    stripe = stripe_client(owner_secret)
     paid = stripe.v1.payment_intents.confirm(create_intent(stripe).id, params={"payment_method": "pm_card_visa"})
     refund = stripe.v1.refunds.create(params={"payment_intent": paid.id, "amount": 1_000})
     session = create_session(stripe)
