@@ -56,12 +56,10 @@ SELECT id, code, currency, normal_side, debits_must_not_exceed_credits,
 
 async def create_account(conn: AsyncConnection, spec: AccountSpec) -> Account:
     """Create an account, or return it if one with the same code and definition exists."""
-    # An account with a limited side keeps it in one row, so it needs no more than one slot.
-    limited = spec.debits_must_not_exceed_credits or spec.credits_must_not_exceed_debits
-    params = msgspec.structs.asdict(spec) | {
-        "metadata": msgspec.json.encode(spec.metadata).decode(),
-        "slot_count": 1 if limited else spec.slot_count,
-    }
+    # A limited account keeps its limited side in slot 0 and spreads the other over all its
+    # slots: an agency's payable account takes every payment to the agency on its credit
+    # side, and with one slot each payment would wait for the one before it to commit.
+    params = msgspec.structs.asdict(spec) | {"metadata": msgspec.json.encode(spec.metadata).decode()}
     try:
         await conn.execute(INSERT_ACCOUNT, params)
     except errors.ForeignKeyViolation:
