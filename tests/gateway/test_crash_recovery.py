@@ -136,7 +136,7 @@ def test_killing_the_gateway_under_load_loses_and_doubles_nothing(database_url, 
         "PUBLICPAY_SANDBOX_TIME_SCALE": "0.001", "PUBLICPAY_ATTEMPT_QUERY_AFTER_MS": "2000",
         "PUBLICPAY_STATUS_POLL_MS": "200", "PUBLICPAY_WEBHOOK_RETRY_BASE_MS": "200", "PUBLICPAY_WEBHOOK_POLL_MS": "100",
         "PUBLICPAY_WEBHOOK_TIMEOUT_MS": "2000", "PUBLICPAY_API_RATE_LIMIT_PER_SECOND": "100000",
-        "PUBLICPAY_PROVIDERS_FILE": str(providers_file)}
+        "PUBLICPAY_PROVIDERS_FILE": str(providers_file), "PUBLICPAY_RECONCILIATION_AT": "off"}
     sandboxes = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "gateway.sandbox_server:sandboxes_from_environment", "--factory",
          "--port", str(sandbox_port), "--log-level", "warning"], env=environ)
