@@ -13,7 +13,7 @@ from typing import TypeVar
 import httpx
 import msgspec
 
-from providers.errors import ProviderRejected, UnknownMerchant
+from providers.errors import MalformedMessage, ProviderRejected, UnknownMerchant
 from providers.http import call_provider, decode_json_answer
 from providers.model import PaymentState, PaymentStatus, SettlementLine
 from providers.protocol import (
@@ -61,6 +61,8 @@ class VietqrAdapter:
         credit = read_notification(message.body, message.headers, self.config.webhook_secret)
         if credit.account_number != self.config.account_number:
             raise UnknownMerchant(f"credit to account {credit.account_number!r}, not ours")
+        if credit.currency != "VND":  # nothing could book it: our clearing account is in đồng
+            raise MalformedMessage(f"a credit in {credit.currency!r} to a VND account")
         candidates = self.extract_references(credit.description)
         return CallbackEvent(
             provider="vietqr", event_key=f"vietqr:{credit.transaction_id}",

@@ -141,6 +141,8 @@ async def test_hostile_notifications(world: World) -> None:
         parse(signed(message.body.replace(CONFIG.account_number.encode(), b"999999999")))
     with pytest.raises(MalformedMessage):
         parse(signed(b'{"transactionId": "FT1"}'))
+    with pytest.raises(MalformedMessage, match="VND account"):  # a NAPAS 247 credit is in đồng
+        parse(signed(message.body.replace(b'"currency":"VND"', b'"currency":"USD"')))
     assert parse(signed(message.body)) == event  # a replay is the same event (same transactionId)
 
 
