@@ -1,3 +1,7 @@
+import re
+from pathlib import Path
+
+import msgspec
 import pytest
 
 from gateway.settings import Settings, SettingsError, load_settings
@@ -23,3 +27,10 @@ def test_values_are_read_and_converted():
 def test_bad_values_name_the_variable(environ, message):
     with pytest.raises(SettingsError, match=message):
         load_settings(environ)
+
+
+def test_every_setting_has_its_row_in_the_readme_s_configuration_table():
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `(PUBLICPAY_[A-Z_]+)` \|", table, re.MULTILINE))
+    assert documented == {f"PUBLICPAY_{field.name.upper()}" for field in msgspec.structs.fields(Settings)}
