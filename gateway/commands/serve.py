@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import psycopg
@@ -87,10 +88,23 @@ def _sandboxes(settings: Settings) -> Iterator[None]:
         [sys.executable, "-m", "uvicorn", "gateway.sandbox_server:sandboxes_from_environment", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"])
     try:
+        _wait_for_port(port, process)  # else the first payment could reach a proxy with nothing behind it
         yield
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+SANDBOX_STARTUP_TIMEOUT_S = 60
+
+
+def _wait_for_port(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + SANDBOX_STARTUP_TIMEOUT_S
+    while process.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            return
+        time.sleep(0.05)
+    raise SystemExit(f"the sandboxes' process did not listen on port {port} (exit code {process.poll()})")
 
 
 def _free_port() -> int:
