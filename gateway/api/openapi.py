@@ -40,7 +40,8 @@ def declare_stripe_answers(handlers: Sequence[HTTPRouteHandler]) -> Sequence[HTT
     return handlers
 
 
-def documented(answer: Any, params: type[msgspec.Struct] | None = None, *, where: str = "body") -> type[Operation]:
+def documented(answer: Any, params: type[msgspec.Struct] | None = None, *,
+               where: Literal["body", "query"] = "body") -> type[Operation]:
     """An ``operation_class`` for a handler that answers ``answer`` (a Struct, or
     ``list_of(Struct)``) and converts its parameters, if any, into ``params``: from its body
     (``where="body"``) or its query string (``where="query"``)."""
