@@ -21,17 +21,22 @@ class ListParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     ending_before: str | None = None
 
 
+# A moment in Unix seconds that a datetime can hold (up to 9999-12-31T23:59:59Z, one second
+# short, so that the bound after it can be made): beyond it is a bad parameter, not a 500.
+UnixSeconds = Annotated[int, Meta(ge=0, le=253_402_300_798)]
+
+
 class CreatedRange(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Stripe's ``created[gt|gte|lt|lte]`` filter, in Unix seconds."""
 
-    gt: int | None = None
-    gte: int | None = None
-    lt: int | None = None
-    lte: int | None = None
+    gt: UnixSeconds | None = None
+    gte: UnixSeconds | None = None
+    lt: UnixSeconds | None = None
+    lte: UnixSeconds | None = None
 
 
 # Stripe's ``created`` filter: one second (``created=<t>``) or a range.
-Created = int | CreatedRange
+Created = UnixSeconds | CreatedRange
 
 
 def created_bounds(created: Created) -> tuple[datetime | None, datetime | None]:

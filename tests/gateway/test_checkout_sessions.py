@@ -357,3 +357,7 @@ def test_list_by_creation_time(client, api_database_url):
     with pytest.raises(stripe.InvalidRequestError) as refused:
         client.v1.checkout.sessions.list(params={"created": {"after": 1}})
     assert refused.value.param == "created[after]"
+    for beyond in (79_696_882_571_733_221_376, {"gt": 10**15}, -1):  # found by the fuzzing as a 500
+        with pytest.raises(stripe.InvalidRequestError) as refused:
+            client.v1.checkout.sessions.list(params={"created": beyond})
+        assert refused.value.param.startswith("created")
