@@ -9,7 +9,7 @@ $(BIN)/publicpay: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-.PHONY: install run test bench chromium
+.PHONY: install run demo test bench chromium
 install: $(BIN)/publicpay
 
 # The browser tests drive Debian's Chromium (Playwright cannot download its own here).
@@ -18,6 +18,10 @@ chromium:
 
 run: install
 	$(BIN)/publicpay serve
+
+# A day at the portal: citizens pay through every provider, then the nightly reconciliation.
+demo: install
+	$(BIN)/publicpay demo
 
 test: install chromium
 	$(BIN)/python -m pytest -q
