@@ -49,8 +49,21 @@ def fields_named_by(rule: FeeRule) -> dict[str, tuple[FieldKind, ...]]:
             return {rule.lookup_field: (FieldKind.TEXT,), rule.months_field: (FieldKind.INTEGER,)}
         case FineFee():
             return {name: (FieldKind.TEXT,) for name in rule.lookup_fields}
-        case BillFee():
+        case BillFee(bill_field=None):
             return {rule.lookup_field: (FieldKind.TEXT,)}
+        case BillFee(bill_field=bill):
+            return {rule.lookup_field: (FieldKind.TEXT,), bill: (FieldKind.TEXT,)}
+
+
+def optional_fields_of(rule: FeeRule) -> set[str]:
+    """The fields a rule reads that the payer may leave out: each of a fine's alternative
+    look-ups (decision or plate number), and the one bill of a bill rule (without it, all)."""
+    match rule:
+        case FineFee(lookup_fields=fields) if len(fields) > 1:
+            return set(fields)
+        case BillFee(bill_field=str(bill)):
+            return {bill}
+    return set()
 
 
 class Service(Value, kw_only=True):
@@ -74,16 +87,14 @@ class Service(Value, kw_only=True):
         if len(set(self.providers)) != len(self.providers):
             raise ValueError(f"service {self.code}: providers must be unique")
         by_name = {f.name: f for f in self.fields}
-        # A fine found by any one of several fields (decision or plate number) leaves each
-        # optional; every other field a rule reads is required.
-        alternatives = isinstance(self.fee, FineFee) and len(self.fee.lookup_fields) > 1
+        optional = optional_fields_of(self.fee)
         for name, kinds in fields_named_by(self.fee).items():
             field = by_name.get(name)
             if field is None or field.kind not in kinds:
                 wanted = " or ".join(kinds)
                 raise ValueError(f"service {self.code}: its fee reads field {name!r}, which must be a {wanted} field")
-            if field.required == alternatives:
-                wanted = "optional (one of several)" if alternatives else "required"
+            if field.required == (name in optional):
+                wanted = "optional" if name in optional else "required"
                 raise ValueError(f"service {self.code}: field {name!r}, read by its fee, must be {wanted}")
         if isinstance(self.fee, OptionFee) and set(by_name[self.fee.field].choices) != set(self.fee.amounts_minor):
             raise ValueError(f"service {self.code}: every choice of {self.fee.field!r} needs an amount, and only those")

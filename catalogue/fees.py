@@ -137,10 +137,17 @@ class FineFee(_Rule, tag="fine", kw_only=True):
 
 
 class BillFee(_Rule, tag="bill", kw_only=True):
-    """The amount is what ``biller`` says is outstanding for the value of ``lookup_field``."""
+    """The amount is what ``biller`` says is outstanding for the value of ``lookup_field``:
+    every outstanding bill, or, when the payer gives the optional ``bill_field``, the one
+    outstanding bill with that reference alone."""
 
     biller: BillerCode
     lookup_field: FieldName
+    bill_field: FieldName | None = None
+
+    def __post_init__(self) -> None:
+        if self.bill_field == self.lookup_field:
+            raise ValueError("bill_field must be another field than lookup_field")
 
 
 FeeRule = FixedFee | OptionFee | BracketFee | PerUnitFee | PercentageFee | HouseholdPremiumFee | FineFee | BillFee

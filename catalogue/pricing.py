@@ -145,6 +145,19 @@ def fine_amount(decision: Bill, facts: Facts) -> int:
     return amount
 
 
+def bills_to_pay(outstanding: list[Bill], reference: str | None, field: str) -> list[Bill]:
+    """The bills a payment settles: all ``outstanding`` ones, or the one whose reference the
+    payer gave in ``field``, which must be among them."""
+    if reference is None:
+        return outstanding
+    chosen = [bill for bill in outstanding if bill.reference == reference]
+    if not chosen:
+        raise InvalidInput(field, "bill_not_outstanding",
+                           f"{reference} is not one of the outstanding bills: "
+                           f"{', '.join(bill.reference for bill in outstanding)}")
+    return chosen
+
+
 def bill_amount(bill: Bill, facts: Facts) -> int:
     if bill.currency != facts.currency:
         raise InvalidInput(facts.lookup_field or "currency", "wrong_currency",

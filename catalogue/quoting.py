@@ -17,7 +17,7 @@ from catalogue.definitions import Service
 from catalogue.errors import Conflict, InvalidInput, NotFound
 from catalogue.fees import BillFee, FineFee, HouseholdPremiumFee
 from catalogue.model import Bill, Quote
-from catalogue.pricing import Facts, price
+from catalogue.pricing import Facts, bills_to_pay, price
 from catalogue.splitting import split_total
 from catalogue.validation import InputValue, validate_inputs
 
@@ -95,8 +95,10 @@ async def _gather_facts(conn: AsyncConnection, service: Service, values: Mapping
             decisions = await _unpaid_bills(conn, billers.bills[code], field, values[field])
             violations = await store.get_violations(conn, [d.violation_code for d in decisions if d.violation_code])
             return msgspec.structs.replace(facts, bills=decisions, lookup_field=field, violations=violations)
-        case BillFee(biller=code, lookup_field=field):
-            bills = await _unpaid_bills(conn, billers.bills[code], field, values[field])
+        case BillFee(biller=code, lookup_field=field, bill_field=bill_field):
+            outstanding = await _unpaid_bills(conn, billers.bills[code], field, values[field])
+            chosen = values.get(bill_field) if bill_field else None
+            bills = bills_to_pay(outstanding, None if chosen is None else str(chosen), bill_field or field)
             return msgspec.structs.replace(facts, bills=bills, lookup_field=field)
     return facts
 

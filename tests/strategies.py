@@ -297,6 +297,16 @@ def household_premium_fees(draw) -> _fees.HouseholdPremiumFee:  # type: ignore[n
 
 
 @_st.composite
+def outstanding_bills(draw, customer: str = "PE01000012345") -> list[_model.Bill]:  # type: ignore[no-untyped-def]
+    """A customer's unpaid electricity bills, oldest first: one to twelve months, each its own."""
+    months = draw(_st.lists(_st.integers(1, 12), min_size=1, max_size=12, unique=True))
+    return [_model.Bill(biller="evn", reference=f"{customer}-2025{month:02d}", subject=customer,
+                        description=f"Tiền điện kỳ {month:02d}/2025", amount_minor=draw(positive_fee_amounts),
+                        currency="VND", status="unpaid")
+            for month in sorted(months)]
+
+
+@_st.composite
 def violations(draw) -> _model.Violation:  # type: ignore[no-untyped-def]
     minimum = draw(positive_fee_amounts)
     return _model.Violation(code="ND1-D1-K1-A", description_vi="vi phạm", description_en="violation", minimum_minor=minimum,

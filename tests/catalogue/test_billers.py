@@ -40,6 +40,19 @@ async def test_paying_a_quote_marks_its_bills_paid_once_and_a_replay_is_harmless
     assert (nothing_left.value.field, nothing_left.value.code) == ("customer_code", "already_paid")
 
 
+async def test_paying_one_bill_marks_it_alone_and_leaves_the_others_outstanding(seeded):
+    customer = {"customer_code": "PE01000012345"}
+    one = await price_service(seeded, "EVN-TIENDIEN", customer | {"bill_reference": "pe01000012345-202506"})
+    assert ([b.reference for b in one.bills], one.total_minor) == (["PE01000012345-202506"], 389_900)
+    await mark_quote_paid(seeded, one, "pi_1")
+    rest = await price_service(seeded, "EVN-TIENDIEN", customer)
+    assert ([b.reference for b in rest.bills], rest.total_minor) == (["PE01000012345-202505"], 412_350)
+    for not_outstanding in ("PE01000012345-202506", "PD01000067890-202506"):  # paid; another customer's
+        with pytest.raises(InvalidInput) as refused:
+            await price_service(seeded, "EVN-TIENDIEN", customer | {"bill_reference": not_outstanding})
+        assert (refused.value.field, refused.value.code) == ("bill_reference", "bill_not_outstanding")
+
+
 async def test_a_bill_is_paid_only_if_the_payers_transaction_commits(seeded):
     quote = await price_service(seeded, "BCA-XPVPHC-GT", {"decision_number": DECISION})
     with pytest.raises(RuntimeError):

@@ -24,9 +24,9 @@ def invoke(*args):
 def test_load_then_load_again():
     first = invoke("catalogue", "load", str(SEED))
     assert first.exit_code == 0, first.output
-    assert "loaded version 1: agencies 11 created / 0 updated" in first.output
+    assert "loaded version 2: agencies 11 created / 0 updated" in first.output
     again = invoke("catalogue", "load", str(SEED))
-    assert again.exit_code == 0 and "version 1 is already loaded: nothing changed" in again.output
+    assert again.exit_code == 0 and "version 2 is already loaded: nothing changed" in again.output
 
 
 def test_a_bad_file_is_refused_with_its_path(tmp_path):

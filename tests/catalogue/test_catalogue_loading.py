@@ -147,6 +147,8 @@ BAD_FILES = {
                        f"$.services[{position('services', 'EVN-TIENDIEN')}].fee", "unknown_biller"),
     "lookup key the biller lacks": (change_service("EVN-TIENDIEN", lambda s: s["fee"].update(biller="tct")),
                                     f"$.services[{position('services', 'EVN-TIENDIEN')}].fee", "unknown_lookup_key"),
+    "the one bill's field required": (change_service("EVN-TIENDIEN", lambda s: s["fields"][1].update(required=True)),
+                                      f"$.services[{position('services', 'EVN-TIENDIEN')}]", "invalid"),
     "malformed agency code": (lambda d: d["agencies"][0].update(code="bca"), "$.agencies[0].code", "invalid"),
     "negative amount": (lambda d: d["violations"][0].update(minimum_minor=-5), "$.violations[0].minimum_minor", "invalid"),
     "missing version": (lambda d: d.pop("version"), "$", "invalid"),

@@ -15,6 +15,7 @@ from strategies import (
     fixed_fees,
     household_premium_fees,
     option_fees,
+    outstanding_bills,
     per_unit_fees,
     percentage_fees,
     violations,
@@ -36,6 +37,7 @@ from catalogue.fees import (
 from catalogue.model import Bill
 from catalogue.pricing import (
     Facts,
+    bills_to_pay,
     bracket_fee,
     fine_amount,
     household_premium,
@@ -237,3 +239,36 @@ def test_a_bill_charges_exactly_what_the_biller_says_is_outstanding(amounts):
                           lookup_field="customer_code"))
     assert (wrong.value.field, wrong.value.code) == ("customer_code", "wrong_currency")
 
+
+
+ONE_BILL = BillFee(biller="evn", lookup_field="customer_code", bill_field="bill_reference")
+
+
+def bill_facts(bills: list[Bill]) -> Facts:
+    return Facts(currency="VND", inputs={}, bills=bills, lookup_field="customer_code")
+
+
+@given(outstanding_bills(), st.data())
+def test_the_quote_for_one_bill_is_that_bills_amount_and_the_others_stay_outstanding(bills, data):
+    chosen = data.draw(st.sampled_from(bills))
+    paid = bills_to_pay(bills, chosen.reference, "bill_reference")
+    assert paid == [chosen]
+    assert total(ONE_BILL, inputs={}, bills=paid, lookup_field="customer_code") == chosen.amount_minor
+    left = [bill for bill in bills if bill not in paid]
+    assert len(left) == len(bills) - 1 and chosen not in left
+
+
+@given(outstanding_bills())
+def test_without_a_bill_reference_every_outstanding_bill_is_paid(bills):
+    assert bills_to_pay(bills, None, "bill_reference") == bills
+    assert sum(line.amount_minor for line in price(ONE_BILL, bill_facts(bills))) == sum(b.amount_minor for b in bills)
+
+
+@given(outstanding_bills(), st.data())
+def test_a_bill_that_is_not_outstanding_is_refused_naming_the_field(bills, data):
+    paid_already = data.draw(st.sampled_from(bills))  # or another customer's, or a typo
+    reference = data.draw(st.just(paid_already.reference) | st.text(max_size=30))
+    outstanding = [bill for bill in bills if bill.reference != reference]
+    with pytest.raises(InvalidInput) as refused:
+        bills_to_pay(outstanding, reference, "bill_reference")
+    assert (refused.value.field, refused.value.code) == ("bill_reference", "bill_not_outstanding")
