@@ -1,8 +1,9 @@
-"""Pay electricity bills: a customer code → the outstanding bills → pay them.
+"""Pay electricity bills: a customer code → the outstanding bills → pay one, or all.
 
-The catalogue's bill rule settles everything outstanding for the customer code at once
-(EVN applies a payment to the oldest bill first), so the page offers "pay all"; paying a
-single bill would need the rule to take a bill reference."""
+Each bill has its own form, carrying its reference as the catalogue's optional
+``bill_reference`` input: the bill rule then prices that bill alone, and only it is marked
+paid when the payment succeeds. Without a reference the rule settles everything outstanding
+for the customer code (EVN applies such a payment to the oldest bill first): "pay all"."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from gateway.checkout.page_input import LookupForm, check_lookup_limit, form_tex
 from gateway.web.templating import render
 
 FIELD = "customer_code"
+BILL_FIELD = "bill_reference"  # optional: the one bill to pay; absent, all of them
 FORM = LookupForm("electricity", "/electricity", FIELD)
 
 
@@ -42,8 +44,9 @@ async def find_bills(request: Request, conn: Connection) -> Template:
 
 @post("/electricity/pay")
 async def pay_bills(request: Request, conn: Connection) -> Redirect | Template:
-    code = await form_text(request, FIELD)
-    return await FORM.pay(request, conn, ELECTRICITY_SERVICE, {FIELD: code}, value=code, reference=code)
+    code, bill = await form_text(request, FIELD), await form_text(request, BILL_FIELD)
+    inputs = {FIELD: code, BILL_FIELD: bill} if bill else {FIELD: code}
+    return await FORM.pay(request, conn, ELECTRICITY_SERVICE, inputs, value=code, reference=bill or code)
 
 
 HANDLERS = [bill_lookup, find_bills, pay_bills]

@@ -113,6 +113,11 @@ def phone(request: pytest.FixtureRequest, chromium: Browser, api_url: str) -> Vi
 
 
 @pytest.fixture
+def phone_without_javascript(request: pytest.FixtureRequest, chromium: Browser, api_url: str) -> Visit:
+    return new_visit(chromium, api_url, request, "phone-nojs")
+
+
+@pytest.fixture
 def desktop(request: pytest.FixtureRequest, chromium: Browser, api_url: str) -> Visit:
     return new_visit(chromium, api_url, request, "desktop")
 
@@ -149,12 +154,14 @@ class Sandbox:
         self.add(SandboxFixtures(bills=[decision]))
         return decision
 
-    def electricity(self) -> list[NewBill]:
+    def electricity(self, amounts: dict[int, int] | None = None) -> list[NewBill]:
+        """A new customer's unpaid bills: an amount for each month of 2025, May and June by default."""
+        amounts = amounts or {5: 412_350, 6: 389_900}
         customer = f"PT{_random(string.ascii_uppercase + string.digits, 11)}"
         bills = [NewBill(biller="evn", reference=f"{customer}-2025{month:02d}", subject=customer,
                          description=f"Tiền điện kỳ {month:02d}/2025", period=f"2025-{month:02d}",
                          amount_minor=amount, due_date=date(2025, month + 1, 10))
-                 for month, amount in ((5, 412_350), (6, 389_900))]
+                 for month, amount in amounts.items()]
         self.add(SandboxFixtures(bills=bills))
         return bills
 

@@ -29,12 +29,12 @@ def pay_at_sandbox(visit: Visit, provider: str) -> None:
     visit.step("paid")
 
 
-def check_receipt(visit: Visit, amount: str, words: str) -> None:
+def check_receipt(visit: Visit, amount: str, *words: str) -> None:
     page = visit.page
     page.get_by_role("link", name="Xem biên lai").click()
     visit.step("receipt")
     main = page.locator("main").inner_text()
-    assert amount in main.replace("\u00a0", " ") and words in main
+    assert amount in main.replace("\u00a0", " ") and all(word in main for word in words)
     number = page.locator("dt:text-is('Số biên lai') + dd").inner_text()
     code = page.locator("dt:text-is('Mã kiểm tra') + dd").inner_text()
     pdf = visit.context.request.get(f"{visit.base_url}/receipts/{number}/pdf")
@@ -75,6 +75,29 @@ def test_pay_all_electricity_bills_by_bank_transfer(visit: Visit, sandbox: Sandb
     visit.submit(re.compile("Thanh toán tất cả 802.250"))
     pay_at_sandbox(visit, "vietqr")
     check_receipt(visit, "802.250 ₫", "Tám trăm linh hai nghìn hai trăm năm mươi đồng")
+
+
+def test_pay_one_electricity_bill_of_three_without_javascript(phone_without_javascript: Visit,
+                                                             sandbox: Sandbox) -> None:
+    visit = phone_without_javascript
+    may, june, july = sandbox.electricity({5: 412_350, 6: 389_900, 7: 405_100})
+    page = visit.goto("/electricity")
+    page.fill("#customer_code", may.subject)
+    visit.submit("Tiếp tục")
+    visit.step("bills")
+    assert page.locator("tbody tr").count() == 3
+    visit.submit("Thanh toán Tiền điện kỳ 06/2025, 389.900 ₫")
+    assert "389.900" in page.locator("main").inner_text().replace("\u00a0", " ")
+    pay_at_sandbox(visit, "momo")
+    check_receipt(visit, "389.900 ₫", "Ba trăm tám mươi chín nghìn chín trăm đồng", june.reference)
+    visit.goto("/electricity")
+    page.fill("#customer_code", may.subject)
+    visit.submit("Tiếp tục")
+    visit.step("bills-left")
+    rows = page.locator("tbody tr")
+    assert rows.count() == 2
+    assert may.description in rows.nth(0).inner_text() and july.description in rows.nth(1).inner_text()
+    assert "817.450" in page.locator("tfoot").inner_text()  # 412.350 + 405.100 still to pay
 
 
 def test_renew_household_health_insurance_by_card(visit: Visit, sandbox: Sandbox) -> None:

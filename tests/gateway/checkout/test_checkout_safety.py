@@ -98,6 +98,18 @@ def test_bad_input_gets_plain_words_on_the_same_page(citizen: httpx.Client, sand
     assert changed.status_code == 400 and "Số tiền đã thay đổi" in changed.text
 
 
+def test_a_bill_not_outstanding_gets_plain_words_and_no_payment(citizen: httpx.Client, sandbox: Sandbox) -> None:
+    may, june = sandbox.electricity()
+    token = form_token(citizen.get("/electricity").text)
+    for reference in (f"{may.subject}-202412", "PD01000067890-202506"):  # none of its bills; another customer's
+        page = citizen.post("/electricity/pay", data={"csrf_token": token, "customer_code": may.subject,
+                                                      "bill_reference": reference, "expected_minor": "389900"})
+        assert page.status_code == 400 and summary(page.text) == ["Hóa đơn này không còn nợ. Hãy tra cứu lại hóa đơn."]
+    one = citizen.post("/electricity/pay", data={"csrf_token": token, "customer_code": may.subject,
+                                                 "bill_reference": june.reference, "expected_minor": "389900"})
+    assert one.status_code == 303 and one.headers["location"].startswith("/pay/pi_")
+
+
 def test_a_dossier_payment_needs_a_fresh_proof_of_its_secret(citizen: httpx.Client, sandbox: Sandbox) -> None:
     code, secret = sandbox.dossier_awaiting_payment()
     token = form_token(citizen.get("/dossiers/pay").text)
