@@ -3,6 +3,7 @@ migrated template database, and a fresh database cloned from it for every test."
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -33,6 +34,24 @@ def _admin(server_url: str) -> psycopg.Connection:
 def _drop(server_url: str, name: str) -> None:
     with _admin(server_url) as admin:
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@contextlib.contextmanager
+def empty_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A new database with nothing in it (for whatever migrates it itself), dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with _admin(server_url) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield make_conninfo(server_url, dbname=name)
+    finally:
+        _drop(server_url, name)
+
+
+@pytest.fixture
+def empty_database_url(server_url: str) -> Iterator[str]:
+    with empty_database(server_url, "publicpay_empty") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -19,11 +19,10 @@ import httpx
 import psycopg
 import pytest
 import stripe
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 from gateway.keys.model import Mode
 from gateway.keys.store import create_key
+from tests.conftest import empty_database
 
 # Started in well under 30 s on a quiet machine, but 20 s and more with every core busy (several
 # suites at once): only a server that never becomes ready should fail the tests.
@@ -35,12 +34,8 @@ KEY_CACHE_TTL_MS = 200
 @pytest.fixture(scope="session")
 def api_database_url(server_url: str) -> Iterator[str]:
     """An empty database: the server under test migrates it on start."""
-    name = f"publicpay_api_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield make_conninfo(server_url, dbname=name)
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with empty_database(server_url, "publicpay_api") as url:
+        yield url
 
 
 def free_port() -> int:

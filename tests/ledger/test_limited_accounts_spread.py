@@ -2,12 +2,8 @@
 a single slot before ledger/0002 gets the default slots, keeps its balance, and then takes
 payments into several slots while its limit still holds."""
 
-import uuid
-
 import psycopg
 import pytest
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 from gateway.migrations import discover_migrations, migrate
 from ledger import store
@@ -20,33 +16,23 @@ VALUES ('agency:BCA:payable', 'VND', 'credit', true, 1), ('provider:card:clearin
 """
 
 
-@pytest.fixture
-def empty_database(server_url):
-    name = f"publicpay_slots_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield make_conninfo(server_url, dbname=name)
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
 def payment(number: int, amount: int = 100_000) -> Transfer:
     return Transfer(id=f"payment:{number}", debit_account="provider:card:clearing", credit_account="agency:BCA:payable",
                     amount_minor=amount, currency="VND", kind="payment")
 
 
-async def test_a_one_slot_limited_account_is_spread_and_keeps_its_balance_and_limit(empty_database):
-    with psycopg.connect(empty_database, autocommit=True) as conn:
+async def test_a_one_slot_limited_account_is_spread_and_keeps_its_balance_and_limit(empty_database_url):
+    with psycopg.connect(empty_database_url, autocommit=True) as conn:
         migrate(conn, [m for m in discover_migrations() if m.label == "ledger/0001_ledger"])
         conn.execute(ACCOUNTS)
-    async with await psycopg.AsyncConnection.connect(empty_database, autocommit=True) as conn:
+    async with await psycopg.AsyncConnection.connect(empty_database_url, autocommit=True) as conn:
         await store.post_transfer(conn, payment(0))
-    with psycopg.connect(empty_database, autocommit=True) as conn:
+    with psycopg.connect(empty_database_url, autocommit=True) as conn:
         migrate(conn)
         slots = conn.execute("SELECT a.slot_count, count(b.slot) FROM ledger.accounts a JOIN ledger.balance_slots b"
                              " ON b.account_id = a.id WHERE a.code = 'agency:BCA:payable' GROUP BY a.slot_count").fetchone()
     assert slots == (16, 16)
-    async with await psycopg.AsyncConnection.connect(empty_database, autocommit=True) as conn:
+    async with await psycopg.AsyncConnection.connect(empty_database_url, autocommit=True) as conn:
         assert (await store.get_balance(conn, "agency:BCA:payable")).credits_posted == 100_000
         for number in range(1, 4):  # one transaction each: each lands in the slot of its own id
             await store.post_transfer(conn, payment(number))

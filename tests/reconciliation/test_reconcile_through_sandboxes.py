@@ -26,8 +26,6 @@ import httpx
 import psycopg
 import pytest
 import stripe
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 from typer.testing import CliRunner
 
 from gateway.cli import app
@@ -37,6 +35,7 @@ from gateway.reconciling import book_paid
 from providers.model import PaymentState, PaymentStatus
 from reconciliation.matching import BUSINESS_TIME_ZONE
 from reconciliation.recovery import Recovered
+from tests.conftest import empty_database
 from tests.gateway.conftest import free_port, wait_until_ready
 from tests.gateway.test_callbacks import ipn_url
 from tests.gateway.test_confirm import RETURN_URL, create, ledger_payments
@@ -46,12 +45,8 @@ DAY = lambda: datetime.now(BUSINESS_TIME_ZONE).date().isoformat()  # noqa: E731 
 
 @pytest.fixture
 def day_database_url(server_url: str) -> Iterator[str]:
-    name = f"publicpay_day_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield make_conninfo(server_url, dbname=name)
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with empty_database(server_url, "publicpay_day") as url:
+        yield url
 
 
 @pytest.fixture
