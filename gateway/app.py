@@ -36,7 +36,7 @@ from gateway.console.routes import console_router
 from gateway.database import open_pool
 from gateway.migrations import discover_migrations
 from gateway.observability.logs import request_id_middleware
-from gateway.observability.metrics import HTTP, metrics_handler
+from gateway.observability.metrics import http_metrics_middleware, metrics_handler
 from gateway.provider_setup import open_providers
 from gateway.sandbox_server import sandbox_proxy
 from gateway.settings import Settings, load_settings
@@ -84,7 +84,7 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> L
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=refuse_nul_in_path,
         before_send=[add_request_id, *web.before_send],
-        middleware=[request_id_middleware, HTTP.middleware],
+        middleware=[request_id_middleware, http_metrics_middleware],
         # Logging is the process's (`publicpay serve` configures it: JSON lines), not the app's.
         logging_config=None,
         openapi_config=OpenAPIConfig(title="publicpay", version="1", path="/schema"),

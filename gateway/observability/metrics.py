@@ -12,25 +12,55 @@ from __future__ import annotations
 
 import hmac
 import os
+import time
 
 from litestar import Request, Response, get
 from litestar.datastructures import State
-from litestar.plugins.prometheus import PrometheusConfig
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, generate_latest, multiprocess
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from prometheus_client import (
+    CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from gateway.observability import store
 
-HTTP = PrometheusConfig(
-    app_name="publicpay",
-    prefix="publicpay_http",
-    # Routes by their template (/v1/payment_intents/{intent_id}), never by the ids in them.
-    group_path=True,
-    exclude_unhandled_paths=True,
-    exclude=["^/metrics$", "^/sandbox/"],
-    buckets=[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
-)
+# Routes by their template (/v1/payment_intents/{intent_id}), never by the ids in them.
+HTTP_REQUESTS = Counter("publicpay_http_requests_total", "HTTP requests answered, by route, method and status.",
+                        ["path", "method", "status_code"])
+HTTP_DURATION = Histogram("publicpay_http_request_duration_seconds", "Time to answer an HTTP request, by route.",
+                          ["path", "method"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+UNCOUNTED_PATHS = ("/metrics", "/sandbox")  # the scrape itself; the sandboxes are not ours
+
+
+def http_metrics_middleware(app: ASGIApp) -> ASGIApp:
+    """Counts and times each request by its route. Written for the hot path (Litestar's own
+    Prometheus middleware builds a Request and a labels dict and keeps an in-progress gauge
+    per request, which cost a tenth of the API's throughput)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path_template")
+        if scope["type"] != "http" or path is None or path.startswith(UNCOUNTED_PATHS):
+            await app(scope, receive, send)
+            return
+        status = 500  # unless a response starts
+        started = time.perf_counter()
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await app(scope, receive, sending)
+        finally:
+            method = scope["method"]
+            HTTP_DURATION.labels(path, method).observe(time.perf_counter() - started)
+            HTTP_REQUESTS.labels(path, method, str(status)).inc()
+
+    return middleware
+
 
 # Counted where the outcome is decided, inside its transaction: one that fails after it
 # (which is logged) leaves the count one too high, never too low.
