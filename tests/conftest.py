@@ -17,6 +17,12 @@ from gateway.database import embedded_server
 from gateway.migrations import migrate
 
 
+def publicpay_environ(settings: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment for a `publicpay` subprocess: none of the caller's own
+    ``PUBLICPAY_*`` variables, only ``settings``."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("PUBLICPAY_")} | (settings or {})
+
+
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     external = os.environ.get("PUBLICPAY_DATABASE_URL")

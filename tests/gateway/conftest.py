@@ -5,7 +5,6 @@ keep apart by agency: each test's keys belong to a new agency, which sees nothin
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import stripe
 
 from gateway.keys.model import Mode
 from gateway.keys.store import create_key
-from tests.conftest import empty_database
+from tests.conftest import empty_database, publicpay_environ
 
 # Started in well under 30 s on a quiet machine, but 20 s and more with every core busy (several
 # suites at once): only a server that never becomes ready should fail the tests.
@@ -59,7 +58,7 @@ def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def api_url(api_database_url: str, server_log: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PUBLICPAY_")} | {
+    environ = publicpay_environ({
         "PUBLICPAY_DATABASE_URL": api_database_url,
         "PUBLICPAY_HOME": str(tmp_path_factory.mktemp("home")),
         "PUBLICPAY_LOG_LEVEL": "WARNING",
@@ -78,7 +77,7 @@ def api_url(api_database_url: str, server_log: Path, tmp_path_factory: pytest.Te
         "PUBLICPAY_SANDBOX_TIME_SCALE": "0.001",
         "PUBLICPAY_ATTEMPT_QUERY_AFTER_MS": "2000",
         "PUBLICPAY_STATUS_POLL_MS": "200",
-    }
+    })
     with open(server_log, "wb") as output:
         server = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port), "--workers", "2"],
                                   env=environ, stdout=output, stderr=subprocess.STDOUT)

@@ -20,7 +20,6 @@ import sys
 import threading
 import time
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -28,10 +27,12 @@ import psycopg
 import pytest
 import stripe
 
+from gateway.demo.webhook_receiver import webhook_receiver
 from gateway.keys.model import Mode
 from gateway.keys.store import create_key
 from ledger.store import verify_ledger
 from reconciliation.matching import BUSINESS_TIME_ZONE
+from tests.conftest import publicpay_environ
 from tests.gateway.conftest import free_port, wait_until_ready
 from tests.gateway.payment_flows import RETURN_URL, create, eventually
 
@@ -39,34 +40,6 @@ KILLS = 3
 LOAD_THREADS = 4
 QUIET_TIMEOUT_S = 90
 VNPAY_SCENARIOS = ["success", "success", "calls_back_five_times", "never_calls_back", "late", "decline"]
-
-
-class Receiver(BaseHTTPRequestHandler):
-    """The agency's webhook endpoint: it keeps the id of every event it is sent."""
-
-    received: set[str] = set()
-
-    def do_POST(self) -> None:
-        try:
-            event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        except ValueError:  # cut off: the gateway was killed while sending it
-            self.send_response(400)
-        else:
-            Receiver.received.add(event["id"])
-            self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver_url():
-    Receiver.received = set()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/hooks"
-    server.shutdown()
 
 
 class Gateway:
@@ -124,19 +97,26 @@ def unsettled(database_url: str) -> tuple[int, int]:
             " (SELECT count(*) FROM gateway.webhook_deliveries WHERE status <> 'succeeded')").fetchone()
 
 
-def test_killing_the_gateway_under_load_loses_and_doubles_nothing(database_url, tmp_path, receiver_url):
+@pytest.fixture
+def receiver():
+    """The agency's webhook endpoint: it checks each delivery's signature and keeps its event."""
+    with webhook_receiver() as (url, received):
+        yield url, received
+
+
+def test_killing_the_gateway_under_load_loses_and_doubles_nothing(database_url, tmp_path, receiver):
     port, sandbox_port = free_port(), free_port()
     # A payer who opened VNPAY's page while the gateway was down never pays: the order
     # expires (in seconds here, not VNPAY's 15 minutes) and the status query fails it.
     providers_file = tmp_path / "providers.json"
     providers_file.write_text(json.dumps({"vnpay": {"expire_after_s": 3}}))
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PUBLICPAY_")} | {
+    environ = publicpay_environ({
         "PUBLICPAY_DATABASE_URL": database_url, "PUBLICPAY_HOME": str(tmp_path), "PUBLICPAY_LOG_LEVEL": "WARNING",
         "PUBLICPAY_PUBLIC_URL": f"http://127.0.0.1:{port}", "PUBLICPAY_SANDBOX_URL": f"http://127.0.0.1:{sandbox_port}",
         "PUBLICPAY_SANDBOX_TIME_SCALE": "0.001", "PUBLICPAY_ATTEMPT_QUERY_AFTER_MS": "2000",
         "PUBLICPAY_STATUS_POLL_MS": "200", "PUBLICPAY_WEBHOOK_RETRY_BASE_MS": "200", "PUBLICPAY_WEBHOOK_POLL_MS": "100",
         "PUBLICPAY_WEBHOOK_TIMEOUT_MS": "2000", "PUBLICPAY_API_RATE_LIMIT_PER_SECOND": "100000",
-        "PUBLICPAY_PROVIDERS_FILE": str(providers_file), "PUBLICPAY_RECONCILIATION_AT": "off"}
+        "PUBLICPAY_PROVIDERS_FILE": str(providers_file), "PUBLICPAY_RECONCILIATION_AT": "off"})
     sandboxes = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "gateway.sandbox_server:sandboxes_from_environment", "--factory",
          "--port", str(sandbox_port), "--log-level", "warning"], env=environ)
@@ -146,7 +126,10 @@ def test_killing_the_gateway_under_load_loses_and_doubles_nothing(database_url, 
         gateway.start()
         secret = asyncio.run(_new_key(database_url))
         client = stripe.StripeClient(secret, base_addresses={"api": gateway.url}, max_network_retries=0)
-        client.v1.webhook_endpoints.create(params={"url": receiver_url, "enabled_events": ["*"]})
+        receiver_url, received = receiver
+        endpoint = client.v1.webhook_endpoints.create(params={"url": f"{receiver_url}/webhooks/BCA",
+                                                              "enabled_events": ["*"]})
+        received.secrets["BCA"] = endpoint.secret
 
         stop = threading.Event()
         payers = [threading.Thread(target=pay_steadily, args=(gateway.url, secret, n, stop)) for n in range(LOAD_THREADS)]
@@ -180,7 +163,7 @@ def test_killing_the_gateway_under_load_loses_and_doubles_nothing(database_url, 
         assert all(paid == amount for _, _, amount, paid in succeeded)
         assert all(paid == 0 for _, status, _, paid in booked if status != "succeeded")
         assert asyncio.run(_ledger_problems(database_url)) == []
-        assert events <= Receiver.received
+        assert events <= received.event_ids["BCA"]
 
         days = sorted({first_day, datetime.now(BUSINESS_TIME_ZONE).date()})  # one, unless midnight passed
         for provider, day in itertools.product(("card", "vnpay"), days):

@@ -12,6 +12,7 @@ import httpx
 import stripe
 
 from gateway.database import embedded_data_dir
+from tests.conftest import publicpay_environ
 from tests.gateway.conftest import wait_until_ready
 from tests.gateway.test_run_command import publicpay
 
@@ -29,8 +30,8 @@ def socket_dir(data_dir: Path) -> str:
 
 
 def test_requests_fail_retryably_while_the_database_is_down_and_succeed_after(tmp_path, port):
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PUBLICPAY_")} | {
-        "PUBLICPAY_HOME": str(tmp_path), "PUBLICPAY_LOG_LEVEL": "WARNING", "PUBLICPAY_POOL_TIMEOUT_MS": "1000"}
+    environ = publicpay_environ({
+        "PUBLICPAY_HOME": str(tmp_path), "PUBLICPAY_LOG_LEVEL": "WARNING", "PUBLICPAY_POOL_TIMEOUT_MS": "1000"})
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
     with open(log, "wb") as output:

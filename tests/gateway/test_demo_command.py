@@ -10,7 +10,6 @@ nightly run finding it."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from datetime import datetime
@@ -20,6 +19,7 @@ import pytest
 
 from ledger.store import verify_ledger
 from reconciliation.matching import BUSINESS_TIME_ZONE
+from tests.conftest import publicpay_environ
 from tests.gateway.conftest import free_port
 
 PROVIDERS = ("vnpay", "momo", "vietqr", "card")
@@ -27,10 +27,10 @@ PROVIDERS = ("vnpay", "momo", "vietqr", "card")
 
 @pytest.fixture
 def demo_run(database_url, tmp_path) -> tuple[subprocess.CompletedProcess, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PUBLICPAY_")} | {
+    environ = publicpay_environ({
         "PUBLICPAY_DATABASE_URL": database_url, "PUBLICPAY_HOME": str(tmp_path / "home"),
         "PUBLICPAY_SANDBOX_TIME_SCALE": "0.001", "PUBLICPAY_STATUS_POLL_MS": "200", "COLUMNS": "220",
-    }
+    })
     done = subprocess.run([sys.executable, "-m", "gateway", "demo", "--citizens", "12", "--days", "1", "--seed", "7",
                            "--port", str(free_port()), "--no-serve"],
                           env=environ, capture_output=True, text=True, timeout=600)

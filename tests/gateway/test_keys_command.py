@@ -1,14 +1,15 @@
 """`publicpay keys` against the same database a running server uses."""
 
-import os
 import subprocess
 import sys
 
 import httpx
 
+from tests.conftest import publicpay_environ
+
 
 def publicpay(*args: str, database_url: str) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PUBLICPAY_")}
+    environ = publicpay_environ()
     return subprocess.run([sys.executable, "-m", "gateway", *args], capture_output=True, text=True, timeout=60,
                           env=environ | {"PUBLICPAY_DATABASE_URL": database_url, "COLUMNS": "200"})
 

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import psutil
 
+from tests.conftest import publicpay_environ
+
 
 def publicpay(*args: str, home: Path) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PUBLICPAY_")} | {"PUBLICPAY_HOME": str(home)}
+    environ = publicpay_environ({"PUBLICPAY_HOME": str(home)})
     return subprocess.run([sys.executable, "-m", "gateway", *args], env=environ, capture_output=True, text=True,
                           timeout=120)
 

@@ -1,19 +1,19 @@
 """`publicpay serve` on an embedded server: its workers share it, it says where it listens,
 and it stops PostgreSQL when it is stopped the way a service manager stops it (SIGTERM)."""
 
-import os
 import subprocess
 import sys
 import time
 
 import httpx
 
+from tests.conftest import publicpay_environ
 from tests.gateway.test_run_command import servers_on
 
 
 def test_serve_on_an_embedded_server_and_stop_it_with_sigterm(tmp_path, port):
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PUBLICPAY_")} | {
-        "PUBLICPAY_HOME": str(tmp_path), "PUBLICPAY_LOG_LEVEL": "WARNING"}
+    environ = publicpay_environ({
+        "PUBLICPAY_HOME": str(tmp_path), "PUBLICPAY_LOG_LEVEL": "WARNING"})
     server = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port), "--workers", "2"],
                               env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

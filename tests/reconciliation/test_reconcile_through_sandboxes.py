@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import time
@@ -35,7 +34,7 @@ from gateway.reconciling import book_paid
 from providers.model import PaymentState, PaymentStatus
 from reconciliation.matching import BUSINESS_TIME_ZONE
 from reconciliation.recovery import Recovered
-from tests.conftest import empty_database
+from tests.conftest import empty_database, publicpay_environ
 from tests.gateway.conftest import free_port, wait_until_ready
 from tests.gateway.test_callbacks import ipn_url
 from tests.gateway.test_confirm import RETURN_URL, create, ledger_payments
@@ -57,10 +56,10 @@ def home(tmp_path_factory) -> Path:
 @pytest.fixture
 def gateway_url(day_database_url: str, home: Path, tmp_path_factory) -> Iterator[str]:
     port = free_port()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PUBLICPAY_")} | {
+    environ = publicpay_environ({
         "PUBLICPAY_DATABASE_URL": day_database_url, "PUBLICPAY_HOME": str(home), "PUBLICPAY_LOG_LEVEL": "WARNING",
         "PUBLICPAY_SANDBOX_TIME_SCALE": "0.001", "PUBLICPAY_ATTEMPT_QUERY_AFTER_MS": "86400000",
-    }
+    })
     log = tmp_path_factory.mktemp("day-serve") / "serve.log"
     with open(log, "wb") as output:
         server = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port), "--workers", "1"],
