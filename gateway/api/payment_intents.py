@@ -23,6 +23,7 @@ from gateway.payments.model import (
     PaymentIntentUpdate,
     as_resource,
 )
+from gateway.sessions.owned_intents import refuse_canceling_a_session_intent
 
 PATH = "/v1/payment_intents"
 
@@ -69,6 +70,7 @@ async def cancel_payment_intent(
     params = convert_params(raw, PaymentIntentCancel)
 
     async def cancel(tx: AsyncConnection, origin: Origin):
+        await refuse_canceling_a_session_intent(tx, caller.scope, intent_id)
         return as_resource(await operations.cancel_payment_intent(tx, caller.scope, intent_id, params, origin))
 
     return await respond_once(conn, request, caller, raw, cancel)

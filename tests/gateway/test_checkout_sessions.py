@@ -339,6 +339,27 @@ def test_a_sessions_intent_is_not_repriced_under_it(client):
     assert (updated.amount, updated.payer) == (TOTAL, "Lê Văn Cường")
 
 
+def test_a_sessions_intent_is_not_canceled_under_it_but_with_its_session(client, http):
+    session = create(client)
+    for attempt in (lambda: client.v1.payment_intents.cancel(session.payment_intent),
+                    lambda: client.v1.payment_intents.cancel(session.payment_intent,
+                                                             params={"cancellation_reason": "abandoned"})):
+        with pytest.raises(stripe.InvalidRequestError) as refused:
+            attempt()
+        assert (refused.value.http_status, refused.value.error.type) == (400, "invalid_request_error")
+        assert refused.value.user_message == ("You cannot perform this action on PaymentIntents created by Checkout."
+                                              " Try expiring the Checkout Session instead.")
+    assert client.v1.payment_intents.retrieve(session.payment_intent).status == "requires_payment_method"
+    assert client.v1.checkout.sessions.retrieve(session.id).status == "open"
+    assert events_of(client, "payment_intent.canceled") == []
+    client.v1.checkout.sessions.expire(session.id)
+    assert client.v1.payment_intents.retrieve(session.payment_intent).status == "canceled"
+    # Still the session's once it has ended; an intent of its own is canceled as before.
+    assert http.post(f"/v1/payment_intents/{session.payment_intent}/cancel").status_code == 400
+    own = client.v1.payment_intents.create(params={"amount": 10_000, "currency": "vnd"})
+    assert client.v1.payment_intents.cancel(own.id).status == "canceled"
+
+
 def test_list_by_creation_time(client, api_database_url):
     sessions = [create(client) for _ in range(4)]
     with psycopg.connect(api_database_url) as conn:  # one second apart, with fractions as real ones have
