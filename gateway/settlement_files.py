@@ -1,7 +1,7 @@
 """Where a provider's settlement file and the settlement bank's statement for a business
 day come from: the reconciliation inbox, where operators (or a transfer job) drop them, or,
-for a settlement file not there yet, the provider's adapter, which fetches it from the
-provider's settlement-file endpoint (the sandboxes serve ``GET /settlement/YYYY-MM-DD``).
+for a settlement file not there yet, the provider's adapter (``fetch_settlement``: each
+provider's settlement-file endpoint; the sandboxes serve ``GET /settlement/YYYY-MM-DD``).
 A fetched file is kept in the inbox, so that every later run of the day reads the same
 bytes (a run refuses a day already reconciled from a different file).
 
@@ -18,16 +18,12 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
-import httpx
-
 from gateway.settings import Settings
-from providers.errors import MalformedMessage
+from providers.errors import MalformedMessage, ProviderError
 from providers.model import SettlementLine
 from providers.protocol import ProviderAdapter
 from reconciliation.engine import SettlementParser
 from reconciliation.errors import RunRefused, SettlementFormatError
-
-FETCH_TIMEOUT_S = 120.0  # a province's day is tens of megabytes
 
 
 class SettlementFileUnavailable(RunRefused):
@@ -68,18 +64,12 @@ def adapter_parser(adapter: ProviderAdapter) -> SettlementParser:
 
 
 async def fetch_settlement_file(adapter: ProviderAdapter, day: date) -> bytes:
-    """The day's file from the provider's settlement-file endpoint, under its configured base URL."""
-    url = f"{adapter.config.base_url}/settlement/{day.isoformat()}"
+    """The day's file from the provider, through its adapter."""
     try:
-        async with httpx.AsyncClient(timeout=FETCH_TIMEOUT_S) as client:
-            response = await client.get(url)
-    except httpx.HTTPError as problem:
-        raise SettlementFileUnavailable(f"{adapter.code}'s settlement file for {day} could not be fetched"
-                                        f" from {url}: {problem!r}") from None
-    if response.status_code != 200:
-        raise SettlementFileUnavailable(f"{adapter.code} answered {response.status_code} for its settlement file"
-                                        f" of {day} at {url}")
-    return response.content
+        return await adapter.fetch_settlement(day)
+    except ProviderError as problem:
+        raise SettlementFileUnavailable(f"{adapter.code}'s settlement file for {day} could not be fetched:"
+                                        f" {problem.reason}") from None
 
 
 async def settlement_file(inbox: Inbox, adapter: ProviderAdapter, day: date) -> Path:

@@ -11,9 +11,10 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
-from providers.errors import MalformedMessage, ProviderUnavailable
+from providers.errors import MalformedMessage, ProviderRejected, ProviderUnavailable
 
 T = TypeVar("T")
+SETTLEMENT_FILE_TIMEOUT_S = 120.0  # a province's day is tens of megabytes
 
 
 async def call_provider(client: httpx.AsyncClient, method: str, url: str, *, timeout_s: float,
@@ -36,3 +37,12 @@ def decode_json_answer(response: httpx.Response, kind: type[T]) -> T:
         return msgspec.json.decode(response.content, type=kind)
     except msgspec.DecodeError as problem:
         raise MalformedMessage(f"{response.request.url}: HTTP {response.status_code}: {problem}") from None
+
+
+async def fetch_settlement_file(client: httpx.AsyncClient, url: str, *, headers: dict[str, str] | None = None) -> bytes:
+    """A day's settlement file, as the provider wrote it; ProviderRejected when the provider
+    answers without one (not there yet: HTTP 404)."""
+    response = await call_provider(client, "GET", url, timeout_s=SETTLEMENT_FILE_TIMEOUT_S, headers=headers)
+    if response.status_code != 200:
+        raise ProviderRejected(str(response.status_code), f"GET {url}: no settlement file")
+    return response.content

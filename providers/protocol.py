@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Protocol, runtime_checkable
 
 import msgspec
@@ -189,5 +189,10 @@ class ProviderAdapter(Protocol):
     async def refund(self, request: RefundRequest) -> RefundResult: ...
 
     async def query_refund(self, request: RefundRequest) -> RefundResult: ...
+
+    async def fetch_settlement(self, day: date) -> bytes:
+        """The provider's settlement file for the business day, in its own format (what
+        ``parse_settlement`` reads); ProviderRejected when it has none for the day yet."""
+        ...
 
     def parse_settlement(self, content: bytes) -> list[SettlementLine]: ...

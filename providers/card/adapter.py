@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TypeVar
 
 import httpx
@@ -16,7 +16,7 @@ from providers.card.config import CardConfig
 from providers.card.objects import ErrorBody, Event, PaymentIntent, PaymentIntentList, Refund, RefundList
 from providers.card.webhook import verify_signature_header
 from providers.errors import MalformedMessage, ProviderRejected, UnknownMerchant
-from providers.http import call_provider, decode_json_answer
+from providers.http import call_provider, decode_json_answer, fetch_settlement_file
 from providers.model import PaymentState, PaymentStatus, SettlementLine
 from providers.protocol import (
     CallbackAnswer, CallbackEvent, CallbackReply, CardResult, InboundMessage, PaymentQuery, RefundRequest,
@@ -130,6 +130,10 @@ class CardAdapter:
                 return self._refund_result(request.refund_ref, refund)
         return RefundResult(refund_ref=request.refund_ref, state=RefundState.FAILED, amount_minor=request.amount_minor,
                             currency=request.currency, failure_code="refund_not_found")
+
+    async def fetch_settlement(self, day: date) -> bytes:
+        return await fetch_settlement_file(self._client, f"{self.config.base_url}/settlement/{day.isoformat()}",
+                                           headers={"Authorization": f"Bearer {self.config.secret_key}"})
 
     def parse_settlement(self, content: bytes) -> list[SettlementLine]:
         return settlement.parse_settlement(content)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TypeVar
 
 import httpx
 import msgspec
 
 from providers.errors import ProviderRejected
-from providers.http import call_provider, decode_json_answer
+from providers.http import call_provider, decode_json_answer, fetch_settlement_file
 from providers.model import PaymentState, PaymentStatus, SettlementLine
 from providers.momo import api, callbacks, settlement
 from providers.momo.config import MomoConfig
@@ -43,7 +43,8 @@ class MomoAdapter:
         create = CreatePaymentRequest(
             partner_code=self.config.partner_code, request_id=request.attempt_ref, amount=request.amount_minor,
             order_id=request.attempt_ref, order_info=request.description, redirect_url=request.return_url,
-            ipn_url=request.notify_url, request_type=self.config.request_type)
+            ipn_url=request.notify_url, request_type=self.config.request_type,
+            order_expire_time=self.config.order_expire_minutes)
         answer = await self._post("create", create, api.CreateAnswer)
         if answer.result_code != api.SUCCESS:
             raise ProviderRejected(str(answer.result_code), answer.message)
@@ -66,11 +67,12 @@ class MomoAdapter:
             state = PaymentState.PENDING
         else:
             state = PaymentState.FAILED
+        failure_code = "expired" if answer.result_code == api.EXPIRED else str(answer.result_code)
         return PaymentStatus(
             attempt_ref=query.attempt_ref, state=state, provider_ref=str(answer.trans_id) if answer.trans_id else None,
             amount_minor=answer.amount, currency="VND",
             paid_at=datetime.fromtimestamp(answer.response_time / 1000, UTC) if state is PaymentState.SUCCEEDED else None,
-            failure_code=str(answer.result_code) if state is PaymentState.FAILED else None)
+            failure_code=failure_code if state is PaymentState.FAILED else None)
 
     async def refund(self, request: RefundRequest) -> RefundResult:
         # MoMo refunds are orders of their own: the refund ref is their orderId.
@@ -95,6 +97,9 @@ class MomoAdapter:
                                     failure_code=str(refund.result_code) if state is RefundState.FAILED else None)
         return RefundResult(refund_ref=request.refund_ref, state=RefundState.FAILED, amount_minor=request.amount_minor,
                             currency="VND", failure_code="refund_not_found")
+
+    async def fetch_settlement(self, day: date) -> bytes:
+        return await fetch_settlement_file(self._client, f"{self.config.base_url}/settlement/{day.isoformat()}")
 
     def parse_settlement(self, content: bytes) -> list[SettlementLine]:
         return settlement.parse_settlement(content)

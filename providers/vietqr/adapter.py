@@ -8,13 +8,14 @@ description, and the only thing that ties a credit to its payment.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 import httpx
 import msgspec
 
 from providers.errors import MalformedMessage, ProviderRejected, UnknownMerchant
-from providers.http import call_provider, decode_json_answer
+from providers.http import call_provider, decode_json_answer, fetch_settlement_file
 from providers.model import PaymentState, PaymentStatus, SettlementLine
 from providers.protocol import (
     CallbackAnswer, CallbackEvent, CallbackReply, InboundMessage, PaymentQuery, QrCode, RefundRequest,
@@ -25,7 +26,7 @@ from providers.vietqr import references, settlement
 from providers.vietqr.bank_api import BankError, ReturnAnswer, ReturnRequest, SearchAnswer, SearchRequest
 from providers.vietqr.config import VietqrConfig
 from providers.vietqr.emvco import VietQR, encode_vietqr
-from providers.vietqr.notification import read_notification
+from providers.vietqr.notification import CreditNotification, read_notification
 
 T = TypeVar("T")
 _RETURN_STATES = {"completed": RefundState.SUCCEEDED, "rejected": RefundState.FAILED}
@@ -61,6 +62,16 @@ class VietqrAdapter:
         credit = read_notification(message.body, message.headers, self.config.webhook_secret)
         if credit.account_number != self.config.account_number:
             raise UnknownMerchant(f"credit to account {credit.account_number!r}, not ours")
+        return self._credit_event(credit)
+
+    async def find_credits(self, query: PaymentQuery) -> list[CallbackEvent]:
+        """The credits on the account whose description names the attempt, as the events
+        their notifications carry (the same ``event_key``): the gateway applies a credit it
+        found by searching exactly as the notification it never got, and only once."""
+        response = await self._call("POST", "/api/v1/transactions/search", SearchRequest(reference=query.attempt_ref))
+        return [self._credit_event(credit) for credit in self._read(response, SearchAnswer).transactions]
+
+    def _credit_event(self, credit: CreditNotification) -> CallbackEvent:
         if credit.currency != "VND":  # nothing could book it: our clearing account is in đồng
             raise MalformedMessage(f"a credit in {credit.currency!r} to a VND account")
         candidates = self.extract_references(credit.description)
@@ -77,16 +88,19 @@ class VietqrAdapter:
         return CallbackReply(status_code=status_code, body=msgspec.json.encode({"code": code, "message": answer.value}))
 
     async def query_payment(self, query: PaymentQuery) -> PaymentStatus:
-        """Pending until a credit carrying the reference is on the account: a QR nobody
-        paid is unknown to the bank, and only the gateway can decide it has expired."""
-        response = await self._call("POST", "/api/v1/transactions/search", SearchRequest(reference=query.attempt_ref))
-        credits = self._read(response, SearchAnswer).transactions
-        if not credits:
-            return PaymentStatus(attempt_ref=query.attempt_ref, state=PaymentState.PENDING)
-        first = credits[0]  # a second credit with the same reference is a double payment: reconciliation's
-        return PaymentStatus(attempt_ref=query.attempt_ref, state=PaymentState.SUCCEEDED,
-                             provider_ref=first.transaction_id, amount_minor=first.amount, currency=first.currency,
-                             paid_at=first.booking_time)
+        """Paid once a credit carrying the reference is on the account. A QR nobody paid is
+        unknown to the bank, which has no order to expire: it is pending until
+        ``expire_after_s`` after the attempt, then failed as expired (a credit that still
+        comes later is booked all the same: the money is ours to give back)."""
+        credits = await self.find_credits(query)
+        if credits:
+            first = credits[0]  # a second credit with the same reference is a double payment: the gateway's
+            return PaymentStatus(attempt_ref=query.attempt_ref, state=PaymentState.SUCCEEDED,
+                                 provider_ref=first.provider_ref, amount_minor=first.amount_minor,
+                                 currency=first.currency, paid_at=first.occurred_at)
+        if datetime.now(UTC) > query.created_at + timedelta(seconds=self.config.expire_after_s):
+            return PaymentStatus(attempt_ref=query.attempt_ref, state=PaymentState.FAILED, failure_code="expired")
+        return PaymentStatus(attempt_ref=query.attempt_ref, state=PaymentState.PENDING)
 
     async def refund(self, request: RefundRequest) -> RefundResult:
         order = ReturnRequest(transaction_id=request.provider_ref, amount=request.amount_minor,
@@ -107,6 +121,10 @@ class VietqrAdapter:
                                 amount_minor=request.amount_minor, currency=request.currency,
                                 failure_code="refund_not_found")
         return self._result(self._read(response, ReturnAnswer))
+
+    async def fetch_settlement(self, day: date) -> bytes:
+        return await fetch_settlement_file(self._client, f"{self.config.base_url}/settlement/{day.isoformat()}",
+                                           headers={"authorization": f"Bearer {self.config.api_key}"})
 
     def parse_settlement(self, content: bytes) -> list[SettlementLine]:
         return settlement.parse_settlement(content, self.config.reference_prefix)

@@ -4,12 +4,12 @@ result, ``querydr`` and ``refund`` on the merchant API."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 
 from providers.errors import ProviderRejected, SignatureInvalid
-from providers.http import call_provider, decode_json_answer
+from providers.http import call_provider, decode_json_answer, fetch_settlement_file
 from providers.model import PaymentState, PaymentStatus, SettlementLine
 from providers.protocol import (
     CallbackAnswer, CallbackEvent, CallbackReply, InboundMessage, PaymentQuery, Redirect, RefundRequest,
@@ -44,9 +44,13 @@ class VnpayAdapter:
             "vnp_OrderType": self.config.order_type, "vnp_Locale": self.config.locale,
             "vnp_ReturnUrl": request.return_url, "vnp_IpAddr": request.client_ip,
             "vnp_CreateDate": api.format_time(request.created_at),
-            "vnp_ExpireDate": api.format_time(request.created_at + timedelta(seconds=self.config.expire_after_s)),
+            "vnp_ExpireDate": api.format_time(self.expires_at(request.created_at)),
         }
         return Redirect(url=payment_url(self.config.payment_url, params, self.config.hash_secret))
+
+    def expires_at(self, created_at: datetime) -> datetime:
+        """The attempt's vnp_ExpireDate: after it VNPAY takes no payment for the order."""
+        return created_at + timedelta(seconds=self.config.expire_after_s)
 
     def parse_callback(self, message: InboundMessage) -> CallbackEvent:
         return callbacks.parse_payment_result(message.query, self.config)
@@ -55,17 +59,24 @@ class VnpayAdapter:
         return callbacks.ipn_reply(answer)
 
     async def query_payment(self, query: PaymentQuery) -> PaymentStatus:
+        """VNPAY knows an order once the payer has opened its page. Until the order's
+        vnp_ExpireDate the payer may still open it, so an order VNPAY has not seen is pending;
+        after it, that order, and one opened but never paid, has expired."""
         answer = await self._querydr(query)
+        expired = datetime.now(UTC) > self.expires_at(query.created_at)
         if answer["vnp_ResponseCode"] == api.NOT_FOUND:
-            return PaymentStatus(attempt_ref=query.attempt_ref, state=PaymentState.UNKNOWN)
+            return PaymentStatus(attempt_ref=query.attempt_ref, state=PaymentState.FAILED if expired
+                                 else PaymentState.PENDING, failure_code="expired" if expired else None)
         state = _PAYMENT_STATES.get(answer["vnp_TransactionStatus"], PaymentState.PENDING)
+        never_paid = state is PaymentState.FAILED and not answer["vnp_PayDate"]
         return PaymentStatus(
             attempt_ref=query.attempt_ref, state=state, provider_ref=answer["vnp_TransactionNo"] or None,
             # Once refunded, querydr's amount is the refund's, not the payment's.
             amount_minor=api.from_vnp_amount(answer["vnp_Amount"]) if answer["vnp_TransactionType"] == api.PAYMENT
             else None, currency="VND",
             paid_at=api.parse_time(answer["vnp_PayDate"], "vnp_PayDate") if answer["vnp_PayDate"] else None,
-            failure_code=answer["vnp_TransactionStatus"] if state is PaymentState.FAILED else None)
+            failure_code=("expired" if never_paid and expired else answer["vnp_TransactionStatus"])
+            if state is PaymentState.FAILED else None)
 
     async def refund(self, request: RefundRequest) -> RefundResult:
         fields = {
@@ -100,6 +111,9 @@ class VnpayAdapter:
             state=_REFUND_STATES.get(answer["vnp_TransactionStatus"], RefundState.PENDING),
             amount_minor=api.from_vnp_amount(answer["vnp_Amount"]), currency="VND",
             provider_ref=answer["vnp_TransactionNo"] or None)
+
+    async def fetch_settlement(self, day: date) -> bytes:
+        return await fetch_settlement_file(self._client, f"{self.config.base_url}/settlement/{day.isoformat()}")
 
     def parse_settlement(self, content: bytes) -> list[SettlementLine]:
         return settlement.parse_settlement(content)
