@@ -17,7 +17,8 @@ from catalogue.errors import CatalogueError
 from catalogue.loading import LoadReport, load_catalogue_file
 from catalogue.model import Quote
 from catalogue.quoting import price_service
-from gateway.commands.common import console, run_or_refuse, settings_or_exit
+from gateway.commands.common import cli_actor, console, run_or_refuse, settings_or_exit
+from gateway.console.audit import record_action
 from gateway.startup import prepare_catalogue
 
 catalogue_app = typer.Typer(help="The catalogue: agencies, services and what they cost.", no_args_is_help=True)
@@ -37,11 +38,15 @@ async def _started(conn: AsyncConnection) -> None:
 
 
 @catalogue_app.command("load")
-def load_command(file: Path) -> None:
+def load_command(file: Path, reason: str = typer.Option("catalogue update", help="Why, for the audit log.")) -> None:
     """Load a versioned data file: all of it or nothing; the same file again changes nothing."""
 
     async def load(conn: AsyncConnection) -> None:
-        _print_report(await load_catalogue_file(conn, file))
+        async with conn.transaction():
+            report = await load_catalogue_file(conn, file)
+            await record_action(conn, actor=cli_actor(), action="catalogue_loaded", target=f"catalogue:{report.version}",
+                                reason=reason, details={"file": file.name, **msgspec.to_builtins(report)})
+        _print_report(report)
 
     _run(load)
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import getpass
+import os
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
 import psycopg
 import typer
+from psycopg.types.json import Jsonb
 from rich.console import Console
 from rich.markup import escape
 
+from gateway.console.audit import RECORD_ACTION
 from gateway.database import database_url
 from gateway.migrations import MigrationError, migrate
 from gateway.settings import Settings, SettingsError, load_settings
@@ -29,12 +33,26 @@ def settings_or_exit() -> Settings:
         raise typer.Exit(2) from None
 
 
+def cli_actor(on_behalf_of: str | None = None) -> str:
+    """Who the audit log names for a change made from the command line: the OS user running
+    it, and the person they name as acting for, if any (a name anyone could type)."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry (some containers)
+        user = f"uid-{os.getuid()}"
+    return f"cli:{user} for {on_behalf_of}" if on_behalf_of else f"cli:{user}"
+
+
 def migrate_or_exit(conn: psycopg.Connection, *, quiet: bool = False) -> None:
     try:
         applied = migrate(conn)
     except MigrationError as exc:
         console.print(f"[red]refusing to start:[/red] {exc}")
         raise typer.Exit(1) from None
+    if applied:
+        conn.execute(RECORD_ACTION, {"actor": cli_actor(), "action": "schema_migrated", "target": "schema",
+                                     "reason": "pending migrations applied at start",
+                                     "details": Jsonb({"applied": [migration.label for migration in applied]})})
     if not quiet:
         for migration in applied:
             console.print(f"applied {migration.label}")

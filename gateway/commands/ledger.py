@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from gateway.commands.common import console, run_or_refuse
+from gateway.commands.common import cli_actor, console, run_or_refuse
+from gateway.console.audit import record_action
 from ledger import store
 from ledger.errors import AccountError
 
@@ -72,11 +73,14 @@ def verify_command() -> None:
 
 
 @ledger_app.command("expire-pending")
-def expire_command() -> None:
+def expire_command(reason: str = typer.Option("expired from the command line", help="Why, for the audit log.")) -> None:
     """Void every pending transfer whose timeout has passed."""
 
     async def expire(conn):
-        expired = await store.expire_pending_transfers(conn)
+        async with conn.transaction():
+            expired = await store.expire_pending_transfers(conn)
+            await record_action(conn, actor=cli_actor(), action="pending_transfers_expired", target="ledger",
+                                reason=reason, details={"voided": expired})
         console.print(f"expired {len(expired)} pending transfer(s)" + (": " + ", ".join(expired) if expired else ""))
 
     _run(expire)

@@ -20,7 +20,8 @@ import typer
 from psycopg import AsyncConnection
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from gateway.commands.common import console, run_or_refuse, settings_or_exit
+from gateway.commands.common import cli_actor, console, run_or_refuse, settings_or_exit
+from gateway.console.audit import record_action
 from gateway.provider_setup import Providers, open_providers
 from gateway.reconciling import gateway_recovery
 from gateway.settings import Settings
@@ -36,6 +37,8 @@ reconcile_app = typer.Typer(help="Reconcile a provider's business day; close day
                             invoke_without_command=True)
 
 DateOption = typer.Option(..., "--date", formats=["%Y-%m-%d"], help="The business day (Asia/Ho_Chi_Minh).")
+# The audit trails name the OS user who ran the command; --actor adds whom they acted for.
+ActorOption = typer.Option(None, help="The person the change is made for, recorded beside the OS user.")
 
 
 def register(app: typer.Typer) -> None:
@@ -125,10 +128,15 @@ def reconcile_command(
             setup = ProviderSetup(provider=code, bank=bank or settings.reconciliation_bank)
             with Progress(TextColumn("{task.description:>12}"), BarColumn(), MofNCompleteColumn(),
                           TimeElapsedColumn(), console=console) as progress:
-                return await run_reconciliation(
+                run = await run_reconciliation(
                     conn, setup, day.date(), settlement, parse=parse, recovery=recovery_on(conn, providers),
                     statement=statement or Inbox.of(settings).statement_if_arrived(setup.bank, day.date()),
                     progress=BarProgress(progress, count_lines(settlement)))
+        # As the console records a run it starts (the run's own steps commit as they go).
+        await record_action(conn, actor=cli_actor(), action="run_started", target=f"run:{run.id}",
+                            reason=f"command line: {code} {day.date().isoformat()}",
+                            details={"status": run.status, "settlement_sha256": run.settlement_sha256})
+        return run
 
     run = _run(work)
     console.print(f"{run.provider} {run.business_day}: [bold]{run.status}[/bold] after {len(run.steps_done)} step(s)")
@@ -139,10 +147,17 @@ def reconcile_command(
 
 
 @reconcile_app.command("close")
-def close_command(day: datetime = DateOption, actor: str = typer.Option(..., help="Who closes the day."),
+def close_command(day: datetime = DateOption, actor: str = ActorOption,
                   reason: str = typer.Option("reconciled", help="Why.")) -> None:
     """Close a business day: nothing posts into it afterwards."""
-    _run(lambda conn: store.close_day(conn, day.date(), actor=actor, reason=reason))
+
+    async def close(conn):
+        async with conn.transaction():
+            who = cli_actor(actor)
+            await store.close_day(conn, day.date(), actor=who, reason=reason)
+            await record_action(conn, actor=who, action="day_closed", target=f"day:{day.date()}", reason=reason)
+
+    _run(close)
     console.print(f"business day {day.date()} closed")
 
 
@@ -163,14 +178,17 @@ def report_command(day: datetime = DateOption, provider: str = typer.Option(None
 
 
 @reconcile_app.command("resolve")
-def resolve_command(exception_id: int, action: Resolution = typer.Option(...), actor: str = typer.Option(...),
+def resolve_command(exception_id: int, action: Resolution = typer.Option(...), actor: str = ActorOption,
                     reason: str = typer.Option(...)) -> None:
     """Resolve an exception (a re-query asks the provider through its adapter)."""
     settings = settings_or_exit()
 
     async def work(conn):
         async with open_providers(settings) as providers:
-            return await exceptions.resolve_exception(conn, exception_id, action, actor=actor, reason=reason,
+            # Audited in reconciliation's own trail (recon.exception_events), in the
+            # resolution's transaction, as the console's resolutions are.
+            return await exceptions.resolve_exception(conn, exception_id, action, actor=cli_actor(actor),
+                                                      reason=reason,
                                                       recovery=recovery_on(conn, providers))
 
     found = _run(work)

@@ -3,12 +3,10 @@ without a running server; each change is audited as done by ``cli:<OS user>``.""
 
 from __future__ import annotations
 
-import getpass
-
 import typer
 from rich.table import Table
 
-from gateway.commands.common import console, run_or_refuse
+from gateway.commands.common import cli_actor, console, run_or_refuse
 from gateway.console import staff_store
 from gateway.console.errors import ConsoleError
 from gateway.console.roles import Role
@@ -18,18 +16,16 @@ staff_app = typer.Typer(help="Finance console staff accounts.", no_args_is_help=
 EmailOption = typer.Option(..., "--email", help="The staff member's email (their login).")
 
 
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
-
-
 def _run(work):
     return run_or_refuse(work, (ConsoleError,))
 
 
 @staff_app.command("create")
-def create(email: str = EmailOption, role: Role = typer.Option(..., help="officer, auditor or admin.")) -> None:
+def create(email: str = EmailOption, role: Role = typer.Option(..., help="officer, auditor or admin."),
+           reason: str = typer.Option("new account", help="Why, for the audit log.")) -> None:
     """Create an account; its generated password is printed once, on the last line."""
-    staff, password = _run(lambda conn: staff_store.create_staff(conn, email, role, actor=_actor()))
+    staff, password = _run(lambda conn: staff_store.create_staff(conn, email, role, actor=cli_actor(),
+                                                                 reason=reason))
     console.print(f"created staff account {staff.id} for {staff.email} ({staff.role}); sign in at /console/login")
     # print(), not the console: the password must be the whole line, never wrapped or styled.
     print(password)
@@ -54,7 +50,7 @@ def disable(email: str = EmailOption, reason: str = typer.Option("disabled from 
 
     async def work(conn):
         found = await staff_store.find_staff_by_email(conn, email)
-        return await staff_store.disable_staff(conn, found.id, actor=_actor(), reason=reason)
+        return await staff_store.disable_staff(conn, found.id, actor=cli_actor(), reason=reason)
 
     staff = _run(work)
     console.print(f"disabled staff account {staff.id} ({staff.email})")

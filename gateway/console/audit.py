@@ -25,11 +25,15 @@ class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
     at: datetime
 
 
+RECORD_ACTION = ("INSERT INTO gateway.staff_audit (actor, action, target, reason, details)"
+                 " VALUES (%(actor)s, %(action)s, %(target)s, %(reason)s, %(details)s)")
+
+
 async def record_action(conn: AsyncConnection, *, actor: str, action: str, target: str, reason: str,
                         details: dict[str, Any] | None = None) -> None:
     """Call in the transaction of the change it records, so the two commit together."""
-    await conn.execute("INSERT INTO gateway.staff_audit (actor, action, target, reason, details)"
-                       " VALUES (%s, %s, %s, %s, %s)", (actor, action, target, reason, Jsonb(details or {})))
+    await conn.execute(RECORD_ACTION, {"actor": actor, "action": action, "target": target, "reason": reason,
+                                       "details": Jsonb(details or {})})
 
 
 async def audit_page(conn: AsyncConnection, *, before: datetime | None = None, limit: int = 50) -> list[AuditEntry]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import stripe
 from psycopg import AsyncConnection
 
+from gateway.commands.keys import create_audited_key
 from gateway.console import staff_store
 from gateway.console.errors import StaffNotFound
 from gateway.console.roles import Role
 from gateway.keys.model import Mode
-from gateway.keys.store import create_key
 
 OFFICER_EMAIL = "demo.officer@example.gov.vn"
 DEMO_ACTOR = "cli:publicpay-demo"
@@ -19,7 +19,8 @@ ENDPOINT_DESCRIPTION = "publicpay demo"
 
 async def agency_secrets(conn: AsyncConnection, agencies: tuple[str, ...]) -> dict[str, str]:
     """A new test-mode key per agency, as `publicpay keys create --agency A` makes."""
-    return {agency: (await create_key(conn, agency, Mode.TEST))[1] for agency in agencies}
+    return {agency: (await create_audited_key(conn, agency, Mode.TEST, actor=DEMO_ACTOR, reason="publicpay demo"))[1]
+            for agency in agencies}
 
 
 async def officer_account(conn: AsyncConnection) -> tuple[str, str]:
