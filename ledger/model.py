@@ -136,6 +136,12 @@ class Balance(msgspec.Struct, frozen=True, kw_only=True):
         return self.credits_posted - self.debits_posted - self.debits_pending
 
 
+class AccountBalance(Balance, frozen=True, kw_only=True):
+    """An account's balance now, in a list of every account."""
+
+    closed: bool
+
+
 class StatementLine(msgspec.Struct, frozen=True, kw_only=True):
     seq: int
     transfer_id: str

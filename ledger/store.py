@@ -18,6 +18,7 @@ from psycopg.rows import class_row
 from ledger.errors import AccountError, LinkedBatchRejected, TransferRejected
 from ledger.model import (
     Account,
+    AccountBalance,
     AccountSpec,
     Balance,
     PostPending,
@@ -310,6 +311,13 @@ async def list_balances(conn: AsyncConnection, codes: Sequence[str]) -> dict[str
     many), by code; an unknown code is left out rather than refused."""
     rows = await (await conn.execute(SELECT_BALANCES, (list(codes),))).fetchall()
     return {row[0]: msgspec.convert(dict(zip(BALANCE_COLUMNS, row)), Balance) for row in rows}
+
+
+async def list_account_balances(conn: AsyncConnection) -> list[AccountBalance]:
+    """Every account's balance now, with whether it is closed, ordered by the kind of
+    account (the code's first part) and code: one statement, however many accounts."""
+    rows = await (await conn.execute(query("account_balances"))).fetchall()
+    return [msgspec.convert(dict(zip((*BALANCE_COLUMNS, "closed"), row)), AccountBalance) for row in rows]
 
 
 async def get_balance_at(conn: AsyncConnection, code: str, at: datetime) -> Balance:

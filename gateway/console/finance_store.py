@@ -1,7 +1,7 @@
 """What the console's finance pages read beyond reconciliation's own report: runs across
 days, the figures of each day for the charts, the exceptions queue across days, days with
-remittances, and every ledger account's balance. Reads only; writes go through
-reconciliation and the ledger."""
+remittances. Reads only; writes go through reconciliation and the ledger (whose balances
+and statements the ledger pages read through ledger.store)."""
 
 from __future__ import annotations
 
@@ -36,16 +36,6 @@ class RemittanceDay(msgspec.Struct, frozen=True, kw_only=True):
     batches: int
     amount_minor: int
     currency: str
-
-
-class AccountBalance(msgspec.Struct, frozen=True, kw_only=True):
-    code: str
-    currency: str
-    normal_side: str
-    posted_minor: int  # on the account's normal side
-    pending_debits_minor: int
-    pending_credits_minor: int
-    closed: bool
 
 
 async def list_runs(conn: AsyncConnection, *, day: date | None = None, provider: str | None = None,
@@ -109,8 +99,3 @@ async def remittance_days(conn: AsyncConnection, limit: int = 60) -> list[Remitt
                           " LIMIT %s", (limit,))
         return await cur.fetchall()
 
-
-async def account_balances(conn: AsyncConnection) -> list[AccountBalance]:
-    async with conn.cursor(row_factory=struct_rows(AccountBalance)) as cur:
-        await cur.execute(statement("account_balances"))
-        return await cur.fetchall()

@@ -9,7 +9,6 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from gateway.api.dependencies import Connection
-from gateway.console import finance_store
 from gateway.console.auth import needs
 from gateway.console.page import console_page
 from gateway.console.roles import Permission
@@ -22,7 +21,7 @@ READ = needs(Permission.READ_FINANCE)
 
 @get("/ledger", opt=READ)
 async def balances(request: Request, conn: Connection) -> Template:
-    return console_page(request, "console/ledger.html", accounts=await finance_store.account_balances(conn))
+    return console_page(request, "console/ledger.html", accounts=await ledger.list_account_balances(conn))
 
 
 @get("/ledger/statement", opt=READ)
