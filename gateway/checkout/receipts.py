@@ -45,8 +45,7 @@ async def receipt_page(request: Request, conn: Connection, intent_id: FromPath[s
 async def receipt_download(request: Request, conn: Connection, intent_id: FromPath[str]) -> Response:
     receipt = await _owned_receipt(request, conn, intent_id)
     return Response(receipt_pdf(receipt, page_translator(request)), media_type="application/pdf",
-                    headers={"content-disposition": f'attachment; filename="bien-lai-{receipt.number}.pdf"',
-                             "cache-control": "no-store"})
+                    headers={"content-disposition": f'attachment; filename="bien-lai-{receipt.number}.pdf"'})
 
 
 def _check_page(request: Request, number: str = "", errors: list[FieldError] | None = None,

@@ -53,8 +53,8 @@ def parse_day(text: str | None) -> date | None:
 
 
 def download(body: bytes, media_type: str, filename: str) -> Response:
-    return Response(body, media_type=media_type,
-                    headers={"content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"})
+    """A file to save (never to keep in a cache nor to sniff: gateway.web.security_headers)."""
+    return Response(body, media_type=media_type, headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
 def csv_download(report: DayReport, write: Callable[[DayReport, TextIO], None], filename: str) -> Response:

@@ -26,6 +26,16 @@ HEADERS = {
 }
 
 
+# Headers every other answer of the pages and the console carries: receipts (PDF), the
+# console's CSV and JSON downloads, status polls and redirects hold citizens' and finance
+# data, which no shared cache may keep, and no browser may read as another type. A response
+# that says how it may be cached keeps its own (the static files: public, for a year).
+FILE_HEADERS = {"x-content-type-options": "nosniff", "cache-control": "no-store"}
+# Not pages of ours: the API and the providers' messages (for programs, with Stripe's
+# headers), the sandboxes (other companies' sites), the probes, metrics and OpenAPI document.
+NOT_PAGES = ("/v1/", "/callbacks/", "/sandbox/", "/schema", "/healthz", "/readyz", "/metrics")
+
+
 def content_security_policy(form_action_origins: str = "") -> str:
     return f"{BASE_POLICY} {form_action_origins}".strip()
 
@@ -43,5 +53,14 @@ def security_headers_hook(form_action_origins: str = ""):
         content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
         if content_type.startswith(b"text/html"):
             message["headers"] = [*((n, v) for n, v in headers if n.lower() not in names), *ours]
+        elif not scope["path"].startswith(NOT_PAGES):
+            message["headers"] = with_file_headers(headers)
 
     return add_security_headers
+
+
+def with_file_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    present = {name.lower() for name, _ in headers}
+    return [*((n, v) for n, v in headers if n.lower() != b"x-content-type-options"),
+            (b"x-content-type-options", b"nosniff"),
+            *([(b"cache-control", b"no-store")] if b"cache-control" not in present else [])]

@@ -16,7 +16,7 @@ import pytest
 
 from gateway.console.roles import Role
 from gateway.web.csrf import check_csrf
-from gateway.web.security_headers import HEADERS, content_security_policy
+from gateway.web.security_headers import FILE_HEADERS, HEADERS, content_security_policy
 from tests.gateway.app_routes import gateway_app, http_routes
 from tests.console.staffing import PASSWORD, add_staff
 from tests.gateway.checkout.conftest import Sandbox
@@ -138,6 +138,24 @@ def test_a_payment_answers_only_to_the_browser_that_started_it(citizen: httpx.Cl
         assert stranger.get(f"/pay/{intent_id}").status_code == 404
 
 
+def test_a_receipt_and_a_status_poll_are_neither_sniffed_nor_kept(citizen: httpx.Client, sandbox: Sandbox) -> None:
+    intent_id = start_fine_payment(citizen, sandbox)
+    page = citizen.get(f"/pay/{intent_id}")
+    paid = citizen.post(f"/pay/{intent_id}", data={
+        "csrf_token": form_token(page.text), "payer": "Hoàng Văn Em", "method": "card", "test_card": "pm_card_visa",
+        "attempt_key": re.search(r'name="attempt_key" value="([^"]+)"', page.text)[1]})
+    assert paid.status_code == 303, paid.text
+    pdf = citizen.get(f"/receipts/{intent_id}/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    state = citizen.get(f"/pay/{intent_id}/state")
+    assert state.status_code == 200 and state.json() == {"state": "succeeded"}
+    for answer in (pdf, state):
+        assert_answered_safely(answer)
+    # The same files for everyone are not sniffed either, but cached as they ask.
+    style = citizen.get("/static/site.css")
+    assert style.headers["x-content-type-options"] == "nosniff" and "max-age" in style.headers["cache-control"]
+
+
 def test_the_providers_return_leaves_no_secret_in_the_address(citizen: httpx.Client, sandbox: Sandbox) -> None:
     intent_id = start_fine_payment(citizen, sandbox)
     back = citizen.get(f"/pay/{intent_id}/return", params={"payment_intent": intent_id,
@@ -209,6 +227,8 @@ def assert_answered_safely(answer: httpx.Response) -> None:
     if answer.headers.get("content-type", "").startswith("text/html"):
         assert answer.headers["content-security-policy"] == content_security_policy()
         assert {name: answer.headers.get(name) for name in HEADERS} == HEADERS
+    else:  # a file, a download, a status poll or a redirect: no sniffing, no cache either
+        assert {name: answer.headers.get(name) for name in FILE_HEADERS} == FILE_HEADERS, answer.headers
     for cookie in answer.headers.get_list("set-cookie"):
         assert all(flag in cookie.lower() for flag in ("httponly", "samesite=", "secure")), cookie
 
