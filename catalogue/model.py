@@ -266,6 +266,7 @@ class Dossier(Value, kw_only=True):
     code: str
     service_code: str
     agency_code: str
+    livemode: bool  # a test-mode dossier is the agency's test key's, a live one its live key's
     applicant_name: str
     applicant_contact: str
     fields: dict[str, Any]

@@ -2,6 +2,11 @@
 secret; the agency advances it and requests payment; a succeeded payment marks it paid in
 the payment's own transaction (``mark_dossier_paid``). Every move is checked by
 ``transitions.check_transition`` and recorded with its time, actor and note.
+
+A dossier has a mode, as the gateway's objects do: each function finds only the dossiers of
+the ``livemode`` it is given (a test-mode payment, an agency's test key, a sandbox gateway's
+pages) and answers any other as unknown, so that nothing done in test mode reaches a
+citizen's real dossier.
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ MAX_NAME_LENGTH, MAX_NOTE_LENGTH = 200, 2000
 
 
 async def submit_dossier(
-    conn: AsyncConnection, service_code: str, *, applicant_name: str, contact: str, fields: Mapping[str, str | int]
+    conn: AsyncConnection, service_code: str, *, applicant_name: str, contact: str, fields: Mapping[str, str | int],
+    livemode: bool,
 ) -> SubmittedDossier:
     """A new dossier, ``submitted``, with its code (``BTP-250314-0007``: the agency, the day
     in Vietnam, the day's number) and a tracking secret shown here only."""
@@ -56,32 +62,34 @@ async def submit_dossier(
         code = await _next_code(conn, service.agency_code)
         await conn.execute(
             "INSERT INTO catalogue.dossiers (code, agency_code, service_code, applicant_name, applicant_contact,"
-            " fields, status, tracking_secret_sha256) VALUES (%s, %s, %s, %s, %s, %s::jsonb, 'submitted', %s)",
+            " fields, status, tracking_secret_sha256, livemode)"
+            " VALUES (%s, %s, %s, %s, %s, %s::jsonb, 'submitted', %s, %s)",
             (code, service.agency_code, service.code, name, contact, msgspec.json.encode(values).decode(),
-             _digest(secret)))
+             _digest(secret), livemode))
         await _record(conn, code, DossierStatus.SUBMITTED, ActorKind.APPLICANT, "applicant", None)
-    return SubmittedDossier(dossier=await get_dossier(conn, code), tracking_secret=secret)
+    return SubmittedDossier(dossier=await get_dossier(conn, code, livemode=livemode), tracking_secret=secret)
 
 
 async def advance_dossier(
-    conn: AsyncConnection, code: str, target: DossierStatus, *, actor: str, note: str | None = None
+    conn: AsyncConnection, code: str, target: DossierStatus, *, livemode: bool, actor: str, note: str | None = None
 ) -> Dossier:
     """The agency moves a dossier on: received, in progress, completed, rejected, or
     returned for a supplement. Payment has its own two functions below."""
     if target in (DossierStatus.AWAITING_PAYMENT, DossierStatus.PAID):
         raise InvalidInput("status", "use_payment_functions", f"{target} is set by request_payment or mark_dossier_paid")
     async with conn.transaction():
-        dossier, service = await _locked(conn, code)
+        dossier, service = await _locked(conn, code, livemode)
         return await _move(conn, dossier, service, target, ActorKind.AGENCY, actor, note)
 
 
 async def request_payment(
-    conn: AsyncConnection, code: str, *, actor: str, note: str | None = None, billers: Billers | None = None
+    conn: AsyncConnection, code: str, *, livemode: bool, actor: str, note: str | None = None,
+    billers: Billers | None = None,
 ) -> Dossier:
     """The agency asks the applicant to pay: the dossier is priced from its fields (with
     its own code as the dossier number) and awaits that amount."""
     async with conn.transaction():
-        dossier, service = await _locked(conn, code)
+        dossier, service = await _locked(conn, code, livemode)
         # Checked before pricing too, which may ask a biller: a refused move asks nothing.
         check_transition(dossier.status, DossierStatus.AWAITING_PAYMENT, ActorKind.AGENCY, service_is_free=service.is_free)
         inputs = dict(dossier.fields)
@@ -95,13 +103,13 @@ async def request_payment(
 
 
 async def mark_dossier_paid(
-    conn: AsyncConnection, dossier_code: str, payment_ref: str, *, amount_minor: int | None = None
+    conn: AsyncConnection, dossier_code: str, payment_ref: str, *, livemode: bool, amount_minor: int | None = None
 ) -> Dossier:
     """Called by the payments code inside its own transaction when a payment for the
-    dossier succeeds. Repeating it with the same ``payment_ref`` returns the dossier as it
-    is; ``amount_minor``, if given, must be the amount requested."""
+    dossier succeeds, with the payment's mode. Repeating it with the same ``payment_ref``
+    returns the dossier as it is; ``amount_minor``, if given, must be the amount requested."""
     async with conn.transaction():
-        dossier, service = await _locked(conn, dossier_code)
+        dossier, service = await _locked(conn, dossier_code, livemode)
         if dossier.payment_ref == payment_ref:
             return dossier
         if dossier.payment_ref is not None:
@@ -115,32 +123,33 @@ async def mark_dossier_paid(
 
 
 async def supplement_dossier(
-    conn: AsyncConnection, code: str, tracking_secret: str, fields: Mapping[str, str | int], *, note: str | None = None
+    conn: AsyncConnection, code: str, tracking_secret: str, fields: Mapping[str, str | int], *, livemode: bool,
+    note: str | None = None,
 ) -> Dossier:
     """The applicant answers a return for supplement with new fields; the dossier is
     submitted again."""
-    await _check_secret(conn, code, tracking_secret)
+    await _check_secret(conn, code, tracking_secret, livemode)
     async with conn.transaction():
-        dossier, service = await _locked(conn, code)
+        dossier, service = await _locked(conn, code, livemode)
         values = validate_inputs(service, fields, supplied={DOSSIER_NUMBER_FIELD})
         return await _move(conn, dossier, service, DossierStatus.SUBMITTED, ActorKind.APPLICANT, "applicant", note,
                            fields=msgspec.json.encode(values).decode())
 
 
-async def get_dossier(conn: AsyncConnection, code: str) -> Dossier:
+async def get_dossier(conn: AsyncConnection, code: str, *, livemode: bool) -> Dossier:
     """The whole dossier, for its agency; the HTTP layer decides who that is."""
     _check_code(code)
-    row = await (await conn.execute(SELECT_DOSSIER, (code,))).fetchone()
+    row = await (await conn.execute(SELECT_DOSSIER, (code, livemode))).fetchone()
     if row is None:
         raise NotFound("dossier_code", "unknown_dossier", f"no dossier {code}")
     return msgspec.json.decode(row[0], type=Dossier)
 
 
-async def track_dossier(conn: AsyncConnection, code: str, tracking_secret: str) -> DossierTracking:
+async def track_dossier(conn: AsyncConnection, code: str, tracking_secret: str, *, livemode: bool) -> DossierTracking:
     """The public view: the service and the timeline, for whoever holds the secret.
     An unknown code and a wrong secret get the same answer, so codes cannot be probed."""
-    await _check_secret(conn, code, tracking_secret)
-    dossier = await get_dossier(conn, code)
+    await _check_secret(conn, code, tracking_secret, livemode)
+    dossier = await get_dossier(conn, code, livemode=livemode)
     service = await store.get_service(conn, dossier.service_code)
     return DossierTracking(
         code=dossier.code, service_code=service.code, service_name_vi=service.name_vi, service_name_en=service.name_en,
@@ -154,22 +163,24 @@ SELECT_DOSSIER = """
 SELECT jsonb_build_object(
          'code', d.code, 'service_code', d.service_code, 'agency_code', d.agency_code,
          'applicant_name', d.applicant_name, 'applicant_contact', d.applicant_contact, 'fields', d.fields,
-         'status', d.status, 'amount_minor', d.amount_minor, 'currency', d.currency, 'payment_ref', d.payment_ref,
+         'livemode', d.livemode, 'status', d.status, 'amount_minor', d.amount_minor, 'currency', d.currency,
+         'payment_ref', d.payment_ref,
          'created_at', d.created_at, 'updated_at', d.updated_at,
          'history', (SELECT jsonb_agg(jsonb_build_object('seq', e.seq, 'status', e.status, 'actor_kind', e.actor_kind,
                                                          'actor', e.actor, 'note', e.note, 'at', e.at) ORDER BY e.seq)
                        FROM catalogue.dossier_events e WHERE e.dossier_code = d.code))::text
-  FROM catalogue.dossiers d WHERE d.code = %s
+  FROM catalogue.dossiers d WHERE d.code = %s AND d.livemode = %s
 """
 
 
-async def _locked(conn: AsyncConnection, code: str) -> tuple[Dossier, Service]:
+async def _locked(conn: AsyncConnection, code: str, livemode: bool) -> tuple[Dossier, Service]:
     """The dossier, its row locked until the caller's transaction ends, and its service."""
     _check_code(code)
-    found = await conn.execute("SELECT 1 FROM catalogue.dossiers WHERE code = %s FOR UPDATE", (code,))
+    found = await conn.execute("SELECT 1 FROM catalogue.dossiers WHERE code = %s AND livemode = %s FOR UPDATE",
+                               (code, livemode))
     if await found.fetchone() is None:
         raise NotFound("dossier_code", "unknown_dossier", f"no dossier {code}")
-    dossier = await get_dossier(conn, code)
+    dossier = await get_dossier(conn, code, livemode=livemode)
     return dossier, await store.get_service(conn, dossier.service_code)
 
 
@@ -185,7 +196,7 @@ async def _move(conn: AsyncConnection, dossier: Dossier, service: Service, targe
             sql.SQL(", ").join([sql.SQL("status = %s"), sql.SQL("updated_at = now()"), *assignments])),
         (target, *changes.values(), dossier.code))
     await _record(conn, dossier.code, target, actor_kind, actor, note)
-    return await get_dossier(conn, dossier.code)
+    return await get_dossier(conn, dossier.code, livemode=dossier.livemode)
 
 
 async def _record(conn: AsyncConnection, code: str, status: DossierStatus, actor_kind: ActorKind, actor: str,
@@ -208,10 +219,11 @@ async def _next_code(conn: AsyncConnection, agency_code: str) -> str:
     return f"{agency_code}-{day:%y%m%d}-{number:04d}"
 
 
-async def _check_secret(conn: AsyncConnection, code: str, secret: str) -> None:
+async def _check_secret(conn: AsyncConnection, code: str, secret: str, livemode: bool) -> None:
     _check_code(code)
     row = await (await conn.execute(
-        "SELECT tracking_secret_sha256 FROM catalogue.dossiers WHERE code = %s", (code,))).fetchone()
+        "SELECT tracking_secret_sha256 FROM catalogue.dossiers WHERE code = %s AND livemode = %s",
+        (code, livemode))).fetchone()
     if row is None or not hmac.compare_digest(row[0], _digest(secret)):
         raise NotFound("dossier_code", "unknown_dossier", "no dossier with this code and tracking secret")
 

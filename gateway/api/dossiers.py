@@ -1,6 +1,10 @@
 """/v1/dossiers: citizens submit a dossier and follow it with its code and tracking secret
 (no API key); the agency that owns a dossier reads it, moves it on and requests payment
-(with its API key; another agency's dossier is a 404)."""
+(with its API key; another agency's dossier is a 404).
+
+A dossier has a mode: one submitted to a sandbox gateway is a test-mode dossier, one
+submitted to a live gateway a live one. Citizens reach the dossiers of the gateway's mode;
+an agency's key only those of its own mode (another mode's dossier is a 404 too)."""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from gateway.api.responses import object_response
 from gateway.errors import ResourceMissing
 from gateway.events.store import Origin
 from gateway.keys.model import ApiKey
+from gateway.web.cookies import web_settings
 
 PATH = "/v1/dossiers"
 Note = Annotated[str, Meta(max_length=2000)]
@@ -64,12 +69,18 @@ class TrackingResource(msgspec.Struct, frozen=True, kw_only=True):
     tracking: DossierTracking
 
 
+def _gateway_livemode(request: Request) -> bool:
+    """The mode of what citizens do here without a key: the gateway's own."""
+    return web_settings(request).mode == "live"
+
+
 @post(PATH, summary="Submit a dossier (citizens; no key)", operation_class=documented(SubmittedResource, SubmitParams))
 async def submit(request: Request, conn: Connection) -> Response:
     params = convert_params(await body_params(request), SubmitParams)
     try:
         submitted = await procedures.submit_dossier(conn, params.service, applicant_name=params.applicant_name,
-                                                    contact=params.contact, fields=params.fields)
+                                                    contact=params.contact, fields=params.fields,
+                                                    livemode=_gateway_livemode(request))
     except CatalogueError as exc:
         raise catalogue_refusal(exc, inputs_param="fields") from None
     return object_response(SubmittedResource(dossier=submitted.dossier, tracking_secret=submitted.tracking_secret))
@@ -80,14 +91,16 @@ async def submit(request: Request, conn: Connection) -> Response:
 async def track(request: Request, conn: Connection, code: FromPath[str]) -> Response:
     params = convert_params(await body_params(request), TrackParams)
     try:
-        return object_response(TrackingResource(tracking=await procedures.track_dossier(conn, code, params.tracking_secret)))
+        tracking = await procedures.track_dossier(conn, code, params.tracking_secret,
+                                                  livemode=_gateway_livemode(request))
+        return object_response(TrackingResource(tracking=tracking))
     except CatalogueError as exc:
         raise catalogue_refusal(exc) from None
 
 
 async def _own_dossier(conn: AsyncConnection, caller: ApiKey, code: str) -> Dossier:
     try:
-        dossier = await procedures.get_dossier(conn, code)
+        dossier = await procedures.get_dossier(conn, code, livemode=caller.scope.livemode)
     except CatalogueError as exc:
         raise catalogue_refusal(exc) from None
     if dossier.agency_code != caller.agency_code:
@@ -121,14 +134,15 @@ async def _agency_action(request: Request, conn: Connection, caller: ApiKey, cod
       operation_class=documented(DossierResource, AdvanceParams))
 async def advance(request: Request, conn: Connection, caller: Caller, code: FromPath[str]) -> Response:
     return await _agency_action(request, conn, caller, code, AdvanceParams, lambda tx, params: procedures.advance_dossier(
-        tx, code, DossierStatus(params.status), actor=caller.display_prefix, note=params.note))
+        tx, code, DossierStatus(params.status), livemode=caller.scope.livemode, actor=caller.display_prefix,
+        note=params.note))
 
 
 @post(PATH + "/{code:str}/request_payment", summary="Ask the applicant to pay what the dossier costs",
       operation_class=documented(DossierResource, RequestPaymentParams))
 async def request_payment(request: Request, conn: Connection, caller: Caller, code: FromPath[str]) -> Response:
     return await _agency_action(request, conn, caller, code, RequestPaymentParams, lambda tx, params: procedures.request_payment(
-        tx, code, actor=caller.display_prefix, note=params.note))
+        tx, code, livemode=caller.scope.livemode, actor=caller.display_prefix, note=params.note))
 
 
 HANDLERS = [submit, track, retrieve, advance, request_payment]

@@ -50,7 +50,7 @@ async def _tracked(request: Request, conn: AsyncConnection, purpose: str) -> Dos
     if errors:
         return _form_page(request, purpose, code, errors)
     try:
-        return await track_dossier(conn, code, secret)
+        return await track_dossier(conn, code, secret, livemode=livemode(request))
     except CatalogueError as error:
         return _form_page(request, purpose, code, [refusal(t, CODE, error)])
 
@@ -79,7 +79,7 @@ async def pay_dossier(request: Request, conn: Connection) -> Redirect | Template
     if proven is None or proven[1] < time.time():
         return _form_page(request, "pay", proven[0] if proven else "",
                           [FieldError(CODE, t("checkout.errors.dossier_code.expired"))])
-    dossier = await get_dossier(conn, proven[0])
+    dossier = await get_dossier(conn, proven[0], livemode=livemode(request))
     if dossier.status != DossierStatus.AWAITING_PAYMENT:  # paid meanwhile, in another tab
         return _form_page(request, "pay", dossier.code, [FieldError(CODE, t("checkout.errors.dossier_code.not_awaiting"))])
     service = await catalogue_store.get_service(conn, dossier.service_code)

@@ -78,14 +78,16 @@ async def book_payment(conn: AsyncConnection, intent: PaymentIntent, attempt: At
 
 async def record_what_was_paid(conn: AsyncConnection, intent: PaymentIntent) -> None:
     """Tell the catalogue: the quote's bills are paid, and the dossier the intent names (its
-    ``reference``) is paid. A dossier already paid by another payment is logged, not
-    refused: the citizen's money has moved and the ledger holds it."""
+    ``reference``, in the intent's mode: a test payment never reaches a live dossier) is
+    paid. A dossier already paid by another payment is logged, not refused: the citizen's
+    money has moved and the ledger holds it."""
     if intent.quote is not None:
         await mark_quote_paid(conn, msgspec.convert(intent.quote, Quote), intent.id)
     if intent.reference and intent.reference.startswith(f"{intent.agency_code}-"):
         try:
             async with conn.transaction():
-                await mark_dossier_paid(conn, intent.reference, intent.id, amount_minor=intent.amount_minor)
+                await mark_dossier_paid(conn, intent.reference, intent.id, livemode=intent.livemode,
+                                        amount_minor=intent.amount_minor)
         except CatalogueError as problem:
             log.warning("payment %s names dossier %s, not marked paid: %s", intent.id, intent.reference,
                         problem.reason)

@@ -25,17 +25,19 @@ from ledger import store as ledger
 from ledger.model import AccountSpec, NormalSide, Transfer
 
 S = DossierStatus
+LIVE = True  # every test here but the one about modes works on live dossiers
 APPLICANT = {"applicant_name": "Lê Thị Hoa", "contact": "0912 345 678"}
 
 
 async def submit(conn, code="BTP-CHUNGTHUC-DT", **fields):
-    return await submit_dossier(conn, code, **APPLICANT, fields=fields or {"pages": "10"})
+    return await submit_dossier(conn, code, **APPLICANT, fields=fields or {"pages": "10"}, livemode=LIVE)
 
 
 async def to_awaiting_payment(conn, code: str):
-    await advance_dossier(conn, code, S.RECEIVED, actor="BTP:officer-7")
-    await advance_dossier(conn, code, S.IN_PROGRESS, actor="BTP:officer-7", note="checking the originals")
-    return await request_payment(conn, code, actor="BTP:officer-7")
+    await advance_dossier(conn, code, S.RECEIVED, actor="BTP:officer-7", livemode=LIVE)
+    await advance_dossier(conn, code, S.IN_PROGRESS, actor="BTP:officer-7", note="checking the originals",
+                          livemode=LIVE)
+    return await request_payment(conn, code, actor="BTP:officer-7", livemode=LIVE)
 
 
 async def test_a_dossier_from_submission_to_completion(seeded):
@@ -46,8 +48,9 @@ async def test_a_dossier_from_submission_to_completion(seeded):
     assert (submitted.dossier.status, submitted.dossier.fields) == (S.SUBMITTED, {"pages": 10})
     awaiting = await to_awaiting_payment(seeded, code)
     assert (awaiting.status, awaiting.amount_minor, awaiting.currency) == (S.AWAITING_PAYMENT, 12_000, "VND")
-    paid = await mark_dossier_paid(seeded, code, "pi_123", amount_minor=12_000)
-    done = await advance_dossier(seeded, code, S.COMPLETED, actor="BTP:officer-7", note="certified copy issued")
+    paid = await mark_dossier_paid(seeded, code, "pi_123", amount_minor=12_000, livemode=LIVE)
+    done = await advance_dossier(seeded, code, S.COMPLETED, actor="BTP:officer-7", note="certified copy issued",
+                                 livemode=LIVE)
     assert (paid.status, done.status, done.payment_ref) == (S.PAID, S.COMPLETED, "pi_123")
     assert [(e.seq, e.status, e.actor_kind, e.actor) for e in done.history] == [
         (1, S.SUBMITTED, ActorKind.APPLICANT, "applicant"),
@@ -71,14 +74,14 @@ async def test_paid_in_the_same_transaction_as_the_payment_or_not_at_all(seeded)
     with pytest.raises(RuntimeError):
         async with seeded.transaction():
             await ledger.post_transfer(seeded, payment)
-            await mark_dossier_paid(seeded, code, "pi_1")
+            await mark_dossier_paid(seeded, code, "pi_1", livemode=LIVE)
             raise RuntimeError("the outbox insert failed")
-    assert (await get_dossier(seeded, code)).status is S.AWAITING_PAYMENT
+    assert (await get_dossier(seeded, code, livemode=LIVE)).status is S.AWAITING_PAYMENT
     assert await ledger.get_transfer(seeded, "pi_1") is None
     async with seeded.transaction():
         await ledger.post_transfer(seeded, payment)
-        await mark_dossier_paid(seeded, code, "pi_1")
-    assert (await get_dossier(seeded, code)).status is S.PAID
+        await mark_dossier_paid(seeded, code, "pi_1", livemode=LIVE)
+    assert (await get_dossier(seeded, code, livemode=LIVE)).status is S.PAID
     assert (await ledger.get_balance(seeded, "agency:BTP:payable")).posted == 12_000
 
 
@@ -86,61 +89,65 @@ async def test_marking_paid_again_is_harmless_but_another_payment_or_amount_is_r
     code = (await submit(seeded)).dossier.code
     await to_awaiting_payment(seeded, code)
     with pytest.raises(InvalidInput) as wrong:
-        await mark_dossier_paid(seeded, code, "pi_1", amount_minor=11_000)
+        await mark_dossier_paid(seeded, code, "pi_1", amount_minor=11_000, livemode=LIVE)
     assert (wrong.value.field, wrong.value.code) == ("amount_minor", "wrong_amount")
-    first = await mark_dossier_paid(seeded, code, "pi_1")
-    assert await mark_dossier_paid(seeded, code, "pi_1") == first
+    first = await mark_dossier_paid(seeded, code, "pi_1", livemode=LIVE)
+    assert await mark_dossier_paid(seeded, code, "pi_1", livemode=LIVE) == first
     with pytest.raises(Conflict) as other:
-        await mark_dossier_paid(seeded, code, "pi_2")
+        await mark_dossier_paid(seeded, code, "pi_2", livemode=LIVE)
     assert (other.value.field, other.value.code) == ("dossier_code", "already_paid")
 
 
 async def test_illegal_moves_are_refused_and_change_nothing(seeded):
     code = (await submit(seeded)).dossier.code
-    before = await get_dossier(seeded, code)
+    before = await get_dossier(seeded, code, livemode=LIVE)
     with pytest.raises(Conflict) as early:
-        await mark_dossier_paid(seeded, code, "pi_1")
+        await mark_dossier_paid(seeded, code, "pi_1", livemode=LIVE)
     assert early.value.code == "illegal_transition"
     with pytest.raises(Conflict) as skipping:
-        await advance_dossier(seeded, code, S.COMPLETED, actor="BTP:officer-7")
+        await advance_dossier(seeded, code, S.COMPLETED, actor="BTP:officer-7", livemode=LIVE)
     assert "cannot become completed" in str(skipping.value)
     with pytest.raises(InvalidInput) as by_hand:
-        await advance_dossier(seeded, code, S.PAID, actor="BTP:officer-7")
+        await advance_dossier(seeded, code, S.PAID, actor="BTP:officer-7", livemode=LIVE)
     assert by_hand.value.code == "use_payment_functions"
-    await advance_dossier(seeded, code, S.RECEIVED, actor="BTP:officer-7")
-    await advance_dossier(seeded, code, S.IN_PROGRESS, actor="BTP:officer-7")
+    await advance_dossier(seeded, code, S.RECEIVED, actor="BTP:officer-7", livemode=LIVE)
+    await advance_dossier(seeded, code, S.IN_PROGRESS, actor="BTP:officer-7", livemode=LIVE)
     with pytest.raises(Conflict) as unpaid:
-        await advance_dossier(seeded, code, S.COMPLETED, actor="BTP:officer-7")
+        await advance_dossier(seeded, code, S.COMPLETED, actor="BTP:officer-7", livemode=LIVE)
     assert unpaid.value.code == "payment_required"
-    assert len((await get_dossier(seeded, code)).history) == len(before.history) + 2
+    assert len((await get_dossier(seeded, code, livemode=LIVE)).history) == len(before.history) + 2
 
 
 async def test_a_free_service_is_completed_without_payment(seeded):
-    code = (await submit_dossier(seeded, "BCT-KM-THONGBAO", **APPLICANT, fields={})).dossier.code
-    await advance_dossier(seeded, code, S.RECEIVED, actor="BCT:officer-1")
-    await advance_dossier(seeded, code, S.IN_PROGRESS, actor="BCT:officer-1")
+    code = (await submit_dossier(seeded, "BCT-KM-THONGBAO", **APPLICANT, fields={}, livemode=LIVE)).dossier.code
+    await advance_dossier(seeded, code, S.RECEIVED, actor="BCT:officer-1", livemode=LIVE)
+    await advance_dossier(seeded, code, S.IN_PROGRESS, actor="BCT:officer-1", livemode=LIVE)
     with pytest.raises(Conflict) as nothing:
-        await request_payment(seeded, code, actor="BCT:officer-1")
+        await request_payment(seeded, code, actor="BCT:officer-1", livemode=LIVE)
     assert nothing.value.code == "nothing_to_pay"
-    assert (await advance_dossier(seeded, code, S.COMPLETED, actor="BCT:officer-1")).status is S.COMPLETED
+    completed = await advance_dossier(seeded, code, S.COMPLETED, actor="BCT:officer-1", livemode=LIVE)
+    assert completed.status is S.COMPLETED
 
 
 async def test_returned_for_supplement_then_submitted_again_with_new_fields(seeded):
     submitted = await submit(seeded)
     code = submitted.dossier.code
-    await advance_dossier(seeded, code, S.RECEIVED, actor="BTP:officer-7")
-    await advance_dossier(seeded, code, S.RETURNED_FOR_SUPPLEMENT, actor="BTP:officer-7", note="page 3 is missing")
+    await advance_dossier(seeded, code, S.RECEIVED, actor="BTP:officer-7", livemode=LIVE)
+    await advance_dossier(seeded, code, S.RETURNED_FOR_SUPPLEMENT, actor="BTP:officer-7", note="page 3 is missing",
+                          livemode=LIVE)
     with pytest.raises(NotFound):
-        await supplement_dossier(seeded, code, "WRONGSECRET23456", {"pages": "11"})
-    again = await supplement_dossier(seeded, code, submitted.tracking_secret.lower(), {"pages": "11"}, note="added page 3")
+        await supplement_dossier(seeded, code, "WRONGSECRET23456", {"pages": "11"}, livemode=LIVE)
+    again = await supplement_dossier(seeded, code, submitted.tracking_secret.lower(), {"pages": "11"},
+                                     note="added page 3", livemode=LIVE)
     assert (again.status, again.fields, again.history[-1].actor_kind) == (S.SUBMITTED, {"pages": 11}, ActorKind.APPLICANT)
 
 
 async def test_tracking_shows_the_timeline_and_nothing_personal(seeded):
     submitted = await submit(seeded)
     code = submitted.dossier.code
-    await advance_dossier(seeded, code, S.RECEIVED, actor="BTP:Nguyễn Văn Cán Bộ", note="received at the one-stop desk")
-    tracking = await track_dossier(seeded, code, submitted.tracking_secret)
+    await advance_dossier(seeded, code, S.RECEIVED, actor="BTP:Nguyễn Văn Cán Bộ", note="received at the one-stop desk",
+                          livemode=LIVE)
+    tracking = await track_dossier(seeded, code, submitted.tracking_secret, livemode=LIVE)
     assert [(t.status, t.actor_kind, t.note) for t in tracking.timeline] == [
         (S.SUBMITTED, ActorKind.APPLICANT, None), (S.RECEIVED, ActorKind.AGENCY, "received at the one-stop desk")]
     assert tracking.service_name_vi == "Chứng thực bản sao điện tử từ bản chính"
@@ -154,11 +161,11 @@ async def test_a_wrong_secret_and_an_unknown_code_get_the_same_answer(seeded):
     answers = []
     for dossier_code, secret in [(code, "AAAAAAAAAAAAAAAA"), ("BTP-990101-0001", "AAAAAAAAAAAAAAAA")]:
         with pytest.raises(NotFound) as refused:
-            await track_dossier(seeded, dossier_code, secret)
+            await track_dossier(seeded, dossier_code, secret, livemode=LIVE)
         answers.append(str(refused.value))
     assert answers[0] == answers[1] == "dossier_code: no dossier with this code and tracking secret"
     with pytest.raises(InvalidInput) as malformed:
-        await track_dossier(seeded, "BTP-1", "x")
+        await track_dossier(seeded, "BTP-1", "x", livemode=LIVE)
     assert (malformed.value.field, malformed.value.code) == ("dossier_code", "malformed")
 
 
@@ -171,7 +178,7 @@ async def test_a_wrong_secret_and_an_unknown_code_get_the_same_answer(seeded):
 ])
 async def test_a_refused_submission_names_the_field_and_leaves_nothing(seeded, service, applicant, fields, field, code):
     with pytest.raises((InvalidInput, NotFound)) as refused:
-        await submit_dossier(seeded, service, **applicant, fields=fields)
+        await submit_dossier(seeded, service, **applicant, fields=fields, livemode=LIVE)
     assert (refused.value.field, refused.value.code) == (field, code)
     counts = await (await seeded.execute(
         "SELECT (SELECT count(*) FROM catalogue.dossiers), (SELECT count(*) FROM catalogue.dossier_counters)")).fetchone()
@@ -185,4 +192,27 @@ async def test_concurrent_submissions_get_consecutive_codes(seeded, database_url
 
     codes = await asyncio.gather(*(one() for _ in range(12)))
     assert sorted(int(re.search(r"-(\d+)$", c)[1]) for c in codes) == list(range(1, 13))
-    assert (await submit_dossier(seeded, "BCA-GPLX-DOI", **APPLICANT, fields={})).dossier.code.endswith("-0001")
+    another_agencys = await submit_dossier(seeded, "BCA-GPLX-DOI", **APPLICANT, fields={}, livemode=LIVE)
+    assert another_agencys.dossier.code.endswith("-0001")
+
+
+async def test_a_dossier_is_unknown_to_the_other_mode_which_changes_nothing(seeded):
+    submitted = await submit(seeded)
+    code, secret = submitted.dossier.code, submitted.tracking_secret
+    before = await to_awaiting_payment(seeded, code)
+    assert before.livemode is LIVE
+    for act in (lambda: get_dossier(seeded, code, livemode=not LIVE),
+                lambda: track_dossier(seeded, code, secret, livemode=not LIVE),
+                lambda: advance_dossier(seeded, code, S.REJECTED, actor="BTP:test-key", livemode=not LIVE),
+                lambda: request_payment(seeded, code, actor="BTP:test-key", livemode=not LIVE),
+                lambda: supplement_dossier(seeded, code, secret, {"pages": "1"}, livemode=not LIVE),
+                lambda: mark_dossier_paid(seeded, code, "pi_test", amount_minor=12_000, livemode=not LIVE)):
+        with pytest.raises(NotFound) as unknown:
+            await act()
+        assert unknown.value.field == "dossier_code"
+    assert await get_dossier(seeded, code, livemode=LIVE) == before
+    # The other way round too; the codes of both modes come from one sequence, so never clash.
+    other = await submit_dossier(seeded, "BTP-CHUNGTHUC-DT", **APPLICANT, fields={"pages": "2"}, livemode=not LIVE)
+    assert other.dossier.livemode is not LIVE and other.dossier.code != code
+    with pytest.raises(NotFound):
+        await get_dossier(seeded, other.dossier.code, livemode=LIVE)

@@ -173,11 +173,12 @@ class Sandbox:
 
     def dossier_awaiting_payment(self, service_code: str = "BCA-GPLX-DOI") -> tuple[str, str]:
         async def work(conn: psycopg.AsyncConnection) -> tuple[str, str]:
+            # The server is a sandbox one: its citizens' dossiers are test-mode ones.
             submitted = await submit_dossier(conn, service_code, applicant_name="Phạm Thị Dung",
-                                             contact="0912345678", fields={})
+                                             contact="0912345678", fields={}, livemode=False)
             for status in (DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS):
-                await advance_dossier(conn, submitted.dossier.code, status, actor="officer")
-            await request_payment(conn, submitted.dossier.code, actor="officer")
+                await advance_dossier(conn, submitted.dossier.code, status, actor="officer", livemode=False)
+            await request_payment(conn, submitted.dossier.code, actor="officer", livemode=False)
             return submitted.dossier.code, submitted.tracking_secret
 
         return self._run(work)
