@@ -1,14 +1,24 @@
 """The jobs that settle what no message settled: attempts nobody called back about are
-queried at their provider; refunds not yet sent are sent, and those sent are followed up."""
+queried at their provider; refunds not yet sent are sent, and those sent are followed up.
+
+An attempt the payer abandoned ends when its provider says so: VNPAY and MoMo fail an order
+left unpaid past its expiry, and the VietQR adapter fails a QR no credit paid within its
+validity. Money a payer pushed to our account (VietQR) is applied as the bank's credit
+notification would have been, through the callback path, so that a credit found by the
+query and its notification, whichever comes first, book the same thing once.
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Protocol, runtime_checkable
 
 from psycopg_pool import AsyncConnectionPool
 
 from gateway.payments import attempt_store
+from gateway.payments.callbacks import apply_provider_event
+from gateway.payments.model import Attempt
 from gateway.payments.outcomes import Result
 from gateway.payments.settling import settle_attempt
 from gateway.provider_setup import Providers
@@ -17,11 +27,19 @@ from gateway.refunds.operations import record_refund_result
 from gateway.refunds.sending import ask_provider
 from providers.errors import ProviderError
 from providers.model import PaymentState
-from providers.protocol import PaymentQuery
+from providers.protocol import CallbackEvent, PaymentQuery, ProviderAdapter
 
 log = logging.getLogger(__name__)
 
 BATCH = 50  # per round: enough to keep up, few enough that a round stays short
+
+
+@runtime_checkable
+class FindsCredits(Protocol):
+    """An adapter for money the payer pushes to our account (VietQR): it can list the credits
+    that name an attempt, as the events their notifications carry."""
+
+    async def find_credits(self, query: PaymentQuery) -> list[CallbackEvent]: ...
 
 
 async def query_quiet_attempts(pool: AsyncConnectionPool, providers: Providers, quiet_after: timedelta) -> int:
@@ -32,22 +50,33 @@ async def query_quiet_attempts(pool: AsyncConnectionPool, providers: Providers, 
     settled = 0
     for attempt in attempts:
         try:
-            status = await providers.adapters[attempt.provider].query_payment(PaymentQuery(
-                attempt_ref=attempt.attempt_ref, created_at=attempt.created_at, provider_ref=attempt.provider_ref))
+            settled += await _query_attempt(pool, providers.adapters[attempt.provider], attempt)
         except ProviderError as problem:
             log.warning("status query of attempt %s at %s failed: %s", attempt.attempt_ref, attempt.provider,
                         problem.reason)
-            continue
-        if status.state == PaymentState.PENDING:
-            continue
-        abandoned = status.state == PaymentState.UNKNOWN
-        result = Result(state=PaymentState.FAILED if abandoned else status.state, provider_ref=status.provider_ref,
-                        amount_minor=status.amount_minor, currency=status.currency,
-                        failure_code="abandoned" if abandoned else status.failure_code)
-        async with pool.connection() as conn:
-            verdict = await settle_attempt(conn, attempt.attempt_ref, result)
-        settled += verdict.attempt != attempt
     return settled
+
+
+async def _query_attempt(pool: AsyncConnectionPool, adapter: ProviderAdapter, attempt: Attempt) -> bool:
+    """Whether the provider's answer changed the attempt."""
+    query = PaymentQuery(attempt_ref=attempt.attempt_ref, created_at=attempt.created_at,
+                         provider_ref=attempt.provider_ref)
+    status = await adapter.query_payment(query)
+    if status.state == PaymentState.PENDING:
+        return False
+    if status.state == PaymentState.SUCCEEDED and isinstance(adapter, FindsCredits):
+        credits = await adapter.find_credits(query)  # paid, so there is one at least: credits stay
+        async with pool.connection() as conn:
+            for credit in credits:
+                await apply_provider_event(conn, adapter.code, credit)
+            return await attempt_store.get_attempt(conn, attempt.attempt_ref) != attempt
+    abandoned = status.state == PaymentState.UNKNOWN
+    result = Result(state=PaymentState.FAILED if abandoned else status.state, provider_ref=status.provider_ref,
+                    amount_minor=status.amount_minor, currency=status.currency,
+                    failure_code="abandoned" if abandoned else status.failure_code)
+    async with pool.connection() as conn:
+        verdict = await settle_attempt(conn, attempt.attempt_ref, result)
+    return verdict.attempt != attempt
 
 
 async def follow_refunds(pool: AsyncConnectionPool, providers: Providers, quiet_after: timedelta) -> int:

@@ -12,6 +12,7 @@ SUCCESS = 0
 DUPLICATE_ORDER_ID = 41  # also what a repeated refund request gets
 ORDER_NOT_FOUND = 42
 PENDING_CODES = frozenset({1000, 7000, 7002, 9000})  # initiated, processing, authorised not captured
+EXPIRED = 1005  # the payUrl or QR expired before the payer paid (orderExpireTime)
 USER_DENIED = 1006
 REFUND_REJECTED = 1080
 

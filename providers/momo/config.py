@@ -13,6 +13,9 @@ class MomoConfig(msgspec.Struct, frozen=True, kw_only=True):
     # under /v2/gateway/api/; the sandbox serves the same paths under this base.
     base_url: str = "http://127.0.0.1:8000/sandbox/momo"
     request_type: str = "captureWallet"
+    # Sent as each order's orderExpireTime (whole minutes): an order left unpaid that long
+    # fails at MoMo (resultCode 1005), so the status query can end the attempt.
+    order_expire_minutes: int = 15
     timeout_s: float = 30.0  # MoMo's own guidance: allow 30 s for create
 
     def endpoint(self, name: str) -> str:

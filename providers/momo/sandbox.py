@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -30,16 +30,25 @@ from providers.simulation.scenarios import SandboxTiming, Scenario, paid_amount_
 
 BAD_SIGNATURE, BAD_REQUEST = 11, 20  # MoMo: access denied; bad format
 MIN_AMOUNT, MAX_AMOUNT = 1_000, 50_000_000  # captureWallet's limits, VND
+WAITING = 1000  # initiated, waiting for the payer
+# Our choice for an order that names no orderExpireTime (the adapter always sends one).
+DEFAULT_EXPIRE_MINUTES = 15
 
 
 @dataclass
 class _Order:
     request: CreatePaymentRequest
-    result_code: int = 1000  # initiated, waiting for the payer
+    expires_at: datetime
+    result_code: int = WAITING
     trans_id: int = 0
     paid_minor: int = 0
     response_time: int = 0
     refunds: list[api.RefundTransaction] = field(default_factory=list)
+
+    def expire_if_due(self, now: datetime) -> None:
+        """An order still waiting past its orderExpireTime can no longer be paid: it failed."""
+        if self.result_code == WAITING and now > self.expires_at:
+            self.result_code = api.EXPIRED
 
 
 class MomoSandbox:
@@ -60,11 +69,22 @@ class MomoSandbox:
     def settlement_file(self, day: date) -> bytes:
         return write_settlement(self.book.lines_for(day), self.config.partner_code)
 
+    def order(self, order_id: str) -> _Order | None:
+        """The order as it stands now: expired if its time has passed."""
+        order = self.orders.get(order_id)
+        if order is not None:
+            order.expire_if_due(datetime.now(UTC))
+        return order
+
 
 def _answer(request: MomoMessage, result_code: int, **fields: object) -> dict[str, object]:
     return {"partnerCode": request.partner_code, "orderId": request.order_id, "requestId": request.request_id,
             "resultCode": result_code, "message": "Thành công." if result_code == api.SUCCESS else f"Error {result_code}",
             "responseTime": int(now_to_the_second().timestamp() * 1000), **fields}
+
+
+def _expired_page() -> Response[str]:
+    return html_response(message_page("MoMo", f"Đơn hàng đã hết hạn ({api.EXPIRED}): the order expired"), 400)
 
 
 @post("/v2/gateway/api/create", sync_to_thread=False)
@@ -76,7 +96,9 @@ def create(data: JSONBody[CreatePaymentRequest], request: Request, state: State)
         return _answer(data, api.DUPLICATE_ORDER_ID)
     if not MIN_AMOUNT <= data.amount <= MAX_AMOUNT:
         return _answer(data, BAD_REQUEST)
-    sandbox.orders[data.order_id] = _Order(request=data)
+    minutes = DEFAULT_EXPIRE_MINUTES if data.order_expire_time is msgspec.UNSET else data.order_expire_time
+    expires_at = datetime.now(UTC) + timedelta(seconds=minutes * sandbox.timing.minute_s)
+    sandbox.orders[data.order_id] = _Order(request=data, expires_at=expires_at)
     pay_url = f"{public_base_url(request)}/pay?{urlencode({'orderId': data.order_id})}"
     app_link = f"momo://app?action=payWithApp&orderId={data.order_id}&partnerCode={data.partner_code}"
     return _answer(data, api.SUCCESS, amount=data.amount, payUrl=pay_url, deeplink=app_link, qrCodeUrl=app_link)
@@ -85,9 +107,11 @@ def create(data: JSONBody[CreatePaymentRequest], request: Request, state: State)
 @get("/pay", sync_to_thread=False)
 def payment_page(order_id: Annotated[str, QueryParameter(name="orderId")], state: State) -> Response[str]:
     sandbox: MomoSandbox = state.sandbox
-    order = sandbox.orders.get(order_id)
+    order = sandbox.order(order_id)
     if order is None:
         return html_response(message_page("MoMo", "Không tìm thấy đơn hàng: unknown order"), 404)
+    if order.result_code == api.EXPIRED:
+        return _expired_page()
     facts = {"Partner": order.request.partner_code, "Order": order_id, "Amount (VND)": str(order.request.amount),
              "Info": order.request.order_info}
     return html_response(outcome_page("MoMo", facts, "pay", {"orderId": order_id}))
@@ -96,8 +120,10 @@ def payment_page(order_id: Annotated[str, QueryParameter(name="orderId")], state
 @post("/pay", sync_to_thread=False)
 def pay(data: URLEncodedBody[dict[str, str]], state: State) -> Response[str] | Redirect:
     sandbox: MomoSandbox = state.sandbox
-    order = sandbox.orders.get(data.get("orderId", ""))
-    if order is None or order.result_code != 1000:
+    order = sandbox.order(data.get("orderId", ""))
+    if order is not None and order.result_code == api.EXPIRED:
+        return _expired_page()
+    if order is None or order.result_code != WAITING:
         return html_response(message_page("MoMo", "Không có đơn hàng đang chờ: no pending order"), 404)
     scenario = Scenario(data["scenario"])
     now = now_to_the_second()
@@ -129,7 +155,7 @@ def query(data: JSONBody[QueryRequest], state: State) -> dict[str, object]:
     sandbox: MomoSandbox = state.sandbox
     if not sandbox.verified(data):
         return _answer(data, BAD_SIGNATURE)
-    order = sandbox.orders.get(data.order_id)
+    order = sandbox.order(data.order_id)
     if order is None:
         return _answer(data, api.ORDER_NOT_FOUND)
     return _answer(data, order.result_code, amount=order.paid_minor or order.request.amount,

@@ -47,6 +47,7 @@ class CreatePaymentRequest(_Message, frozen=True, kw_only=True, rename="camel"):
     request_type: str = "captureWallet"
     extra_data: str = ""  # base64 JSON, or empty
     lang: str = "vi"
+    order_expire_time: int | msgspec.UnsetType = msgspec.UNSET  # minutes; not signed
 
 
 class PaymentResult(_Message, frozen=True, kw_only=True, rename="camel"):

@@ -32,6 +32,9 @@ class SandboxTiming(msgspec.Struct, frozen=True, kw_only=True):
     retry_delays_s: tuple[float, ...] = (60.0, 300.0, 900.0, 3600.0)  # after a failed delivery
     hang_s: float = 120.0  # how long a TIMEOUT request hangs before the sandbox answers
     wrong_amount_delta_minor: int = -1000  # what a WRONG_AMOUNT payer pays less
+    # A minute as a provider's order validity counts it (MoMo's orderExpireTime is in whole
+    # minutes): tests shrink it to see an order expire.
+    minute_s: float = 60.0
 
 
 class CallbackPlan(msgspec.Struct, frozen=True, kw_only=True):

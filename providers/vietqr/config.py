@@ -13,3 +13,6 @@ class VietqrConfig(msgspec.Struct, frozen=True, kw_only=True):
     api_key: str = "publicpay-sandbox-bank-api-key"  # the bank's account API (search, returns)
     base_url: str = "http://127.0.0.1:8000/sandbox/vietqr"
     timeout_s: float = 15.0
+    # How long a QR is offered for. A transfer needs no order at the bank, so nothing there
+    # expires: an attempt no credit paid within this is ended by us (failed, "expired").
+    expire_after_s: int = 15 * 60

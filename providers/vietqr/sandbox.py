@@ -38,6 +38,7 @@ DESCRIPTION_STYLES = {
     "missing": "NGUYEN VAN A chuyen tien le phi",
 }
 PAYER_ACCOUNT, PAYER_BIN = "0123456789", "970415"
+NAPAS_LIMIT_MINOR = 499_999_999  # NAPAS 247 takes transfers below 500 million đồng
 
 
 @dataclass
@@ -77,7 +78,10 @@ def transfer_page(payload: FromQuery[str]) -> Response[str]:
              "Purpose": qr.purpose or ""}
     styles = "".join(f'<label><input type="radio" name="description_style" value="{s}"{" checked" if s == "exact" else ""}>'
                      f"{escape(s)}</label> " for s in DESCRIPTION_STYLES)
-    page = outcome_page("VietQR", facts, "transfer", {"payload": payload}, [f"<p>Description: {styles}</p>"])
+    # Banking apps let the payer change the amount a QR asks for: any outcome can then carry
+    # another amount, with or without the bank's notification.
+    amount = f'<p><label>Amount (VND) <input name="amount" inputmode="numeric" value="{qr.amount_minor or ""}"></label></p>'
+    page = outcome_page("VietQR", facts, "transfer", {"payload": payload}, [f"<p>Description: {styles}</p>", amount])
     return html_response(page)
 
 
@@ -94,9 +98,12 @@ def transfer(data: URLEncodedBody[dict[str, str]], state: State) -> Response[str
     scenario = Scenario(data["scenario"])
     if not scenario.pays:
         return html_response(message_page("VietQR", "Giao dịch bị từ chối: the payer's bank declined"), 402)
+    asked_minor = _amount_sent(data.get("amount", ""), qr.amount_minor)
+    if asked_minor is None:
+        return html_response(message_page("VietQR", f"Số tiền không hợp lệ: {data.get('amount')!r} is no amount"
+                                                    " in đồng"), 400)
     ref = qr.purpose or ""
     style = DESCRIPTION_STYLES[data.get("description_style", "exact")]
-    asked_minor = qr.amount_minor or int(data["amount"])
     credit = CreditNotification(
         transaction_id=sandbox.new_transaction_id(), account_number=qr.account_number,
         amount=paid_amount_minor(scenario, asked_minor, sandbox.timing), currency="VND",
@@ -114,6 +121,16 @@ def transfer(data: URLEncodedBody[dict[str, str]], state: State) -> Response[str
     if scenario is Scenario.TIMEOUT:
         return html_response(message_page("VietQR", "Đang xử lý: NAPAS has not confirmed yet"), 504)
     return html_response(message_page("VietQR", f"Chuyển khoản thành công: {credit.transaction_id}"))
+
+
+def _amount_sent(typed: str, asked_minor: int | None) -> int | None:
+    """What the payer sends: the amount they typed, else the QR's; None when neither is one."""
+    typed = typed.strip()
+    if not typed:
+        return asked_minor
+    if not (typed.isascii() and typed.isdigit() and len(typed) <= 12):
+        return None
+    return int(typed) if 0 < int(typed) <= NAPAS_LIMIT_MINOR else None
 
 
 @post("/api/v1/transactions/search", sync_to_thread=False, guards=[_require_api_key])

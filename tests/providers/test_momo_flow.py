@@ -157,6 +157,33 @@ async def test_create_refusals_and_unknown_orders(world: World) -> None:
     assert (await world.adapter.query_payment(payment_query(ref))).state is PaymentState.PENDING
 
 
+async def test_an_order_left_unpaid_past_its_order_expire_time_has_expired() -> None:
+    """The adapter sends orderExpireTime (minutes; a sandbox minute is 0.2 s here); MoMo
+    then refuses the payment page and answers the query with resultCode 1005."""
+    timing = msgspec.structs.replace(FAST, minute_s=0.2)
+    async with provider_world(
+            lambda url, client: MomoAdapter(msgspec.structs.replace(CONFIG, base_url=url, order_expire_minutes=1),
+                                            client),
+            lambda merchant: create_sandbox_app(CONFIG, timing=timing)) as world:
+        ref = new_ref()
+        qr = await world.adapter.start_payment(start(world, ref))
+        assert (await world.client.get(qr.url)).status_code == 200  # the payer opened it, then left
+        assert (await world.adapter.query_payment(payment_query(ref))).state is PaymentState.PENDING
+        await asyncio.sleep(timing.minute_s * 1.5)
+        expired = await world.adapter.query_payment(payment_query(ref))
+        assert (expired.state, expired.failure_code) == (PaymentState.FAILED, "expired")
+        assert (await world.client.get(qr.url)).status_code == 400
+        late = await world.client.post(f"{world.sandbox_url}/pay", data={"orderId": ref, "scenario": "success"})
+        assert late.status_code == 400 and "1005" in late.text
+        assert world.receiver.about(ref) == []
+
+
+async def test_an_order_within_its_order_expire_time_can_be_paid(world: World) -> None:
+    ref, status, _ = await pay(world, "never_calls_back")  # 15 minutes of MoMo's, real ones here
+    assert status == 302
+    assert (await world.adapter.query_payment(payment_query(ref))).state is PaymentState.SUCCEEDED
+
+
 async def test_settlement_file(world: World) -> None:
     ref, _, returned = await pay(world, "success")
     refunded = refund(ref, returned["transId"], 20_000)

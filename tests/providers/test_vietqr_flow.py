@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 import pytest
@@ -45,14 +45,16 @@ async def show_qr(world: World) -> tuple[str, QrCode]:
 
 
 async def transfer(world: World, scenario: str = "success", style: str = "exact",
-                   description: str = "") -> tuple[str, int, str]:
-    """Show a QR, pay it at the sandbox bank: the reference, the bank page's status, and
-    the bank's transaction id when it booked a credit."""
+                   description: str = "", amount: str = "") -> tuple[str, int, str]:
+    """Show a QR, pay it at the sandbox bank (``amount``: what the payer typed over the
+    QR's): the reference, the bank page's status, and the bank's transaction id when it
+    booked a credit."""
     ref, qr = await show_qr(world)
     page = await world.client.get(f"{world.sandbox_url}/transfer", params={"payload": qr.payload})
-    assert page.status_code == 200 and ref in page.text
+    assert page.status_code == 200 and ref in page.text and f'name="amount" inputmode="numeric" value="{AMOUNT}"' in page.text
     done = await world.client.post(f"{world.sandbox_url}/transfer", data={
-        "payload": qr.payload, "scenario": scenario, "description_style": style, "description": description})
+        "payload": qr.payload, "scenario": scenario, "description_style": style, "description": description,
+        "amount": amount})
     booked = re.search(r"FT[0-9]+", done.text)
     return ref, done.status_code, booked.group(0) if booked else ""
 
@@ -111,6 +113,41 @@ async def test_outcomes(world: World, scenario: str, status: int, callbacks: int
     assert len(world.receiver.about(ref)) == callbacks and len({e.event_key for e in events}) <= 1
     expected = PaymentState.PENDING if scenario == "decline" else PaymentState.SUCCEEDED
     assert (await world.adapter.query_payment(payment_query(ref))).state is expected
+
+
+@pytest.mark.parametrize("scenario", ["never_calls_back", "success"])
+async def test_the_payer_may_send_another_amount_than_the_qr_asks(world: World, scenario: str) -> None:
+    ref, status, transaction_id = await transfer(world, scenario, amount="140000")
+    assert status == 200
+    [credit] = await world.adapter.find_credits(payment_query(ref))
+    assert (credit.attempt_ref, credit.provider_ref, credit.amount_minor) == (ref, transaction_id, 140_000)
+    if scenario == "success":  # the search gives the very event the notification carried
+        assert await callbacks_about(world, ref, 1) == [credit]
+
+
+@pytest.mark.parametrize("typed", ["0", "-5", "12.5", "１０００", "500000000"])
+async def test_an_amount_that_is_none_is_refused_by_the_bank(world: World, typed: str) -> None:
+    ref, status, transaction_id = await transfer(world, amount=typed)
+    assert (status, transaction_id) == (400, "")
+    assert await world.adapter.find_credits(payment_query(ref)) == []
+
+
+async def test_a_qr_nobody_paid_is_pending_until_its_validity_ends_then_expired(world: World) -> None:
+    ref, _ = await show_qr(world)
+    assert (await world.adapter.query_payment(payment_query(ref))).state is PaymentState.PENDING
+    shown_long_ago = msgspec.structs.replace(payment_query(ref), created_at=datetime.now(UTC) - timedelta(
+        seconds=CONFIG.expire_after_s + 1))
+    expired = await world.adapter.query_payment(shown_long_ago)
+    assert (expired.state, expired.failure_code) == (PaymentState.FAILED, "expired")
+
+
+async def test_a_credit_after_the_validity_still_counts(world: World) -> None:
+    """A QR is only an instruction: money sent after it ended has arrived all the same."""
+    ref, _, transaction_id = await transfer(world, "never_calls_back")
+    long_ago = msgspec.structs.replace(payment_query(ref), created_at=datetime.now(UTC) - timedelta(
+        seconds=CONFIG.expire_after_s + 1))
+    paid = await world.adapter.query_payment(long_ago)
+    assert (paid.state, paid.provider_ref, paid.amount_minor) == (PaymentState.SUCCEEDED, transaction_id, AMOUNT)
 
 
 async def test_late_notification(world: World) -> None:

@@ -19,7 +19,9 @@ from conftest import (
 
 from providers.errors import MalformedMessage, ProviderUnavailable, SignatureInvalid, UnknownMerchant
 from providers.model import PaymentState
-from providers.protocol import CallbackAnswer, InboundMessage, RefundRequest, RefundState, StartPayment
+from providers.protocol import (
+    CallbackAnswer, InboundMessage, PaymentQuery, RefundRequest, RefundState, StartPayment,
+)
 from providers.vnpay.adapter import VnpayAdapter
 from providers.vnpay.config import VnpayConfig
 from providers.vnpay.sandbox import create_sandbox_app
@@ -192,8 +194,14 @@ async def test_full_refund_and_refusals(world: World) -> None:
     assert (result.state, result.failure_code) == (RefundState.FAILED, "refund_not_found")
 
 
-async def test_query_of_an_unknown_payment(world: World) -> None:
-    assert (await world.adapter.query_payment(payment_query("pi_never_started"))).state is PaymentState.UNKNOWN
+async def test_an_order_vnpay_has_not_seen_is_pending_until_its_expiry_then_expired(world: World) -> None:
+    """The payer may open the page any time before vnp_ExpireDate; after it, nobody can."""
+    fresh = await world.adapter.query_payment(payment_query("PAneverstarted"))
+    assert (fresh.state, fresh.failure_code) == (PaymentState.PENDING, None)
+    long_ago = msgspec.structs.replace(payment_query("PAneverstarted"), created_at=datetime.now(UTC) - timedelta(
+        seconds=CONFIG.expire_after_s + 1))
+    expired = await world.adapter.query_payment(long_ago)
+    assert (expired.state, expired.failure_code) == (PaymentState.FAILED, "expired")
 
 
 async def test_unreachable_provider_is_unavailable(world: World) -> None:
@@ -239,5 +247,13 @@ async def test_an_order_left_unpaid_past_its_expiry_cannot_be_paid_and_has_faile
     assert (await world.client.get(redirect.url)).status_code == 200  # the payer opened the page, then left
     late = await world.client.post(f"{world.sandbox_url}/paymentv2/pay", data={"txn_ref": ref, "scenario": "success"})
     assert late.status_code == 400 and "quá thời gian" in late.text
-    status_now = await world.adapter.query_payment(payment_query(ref))
-    assert (status_now.state, status_now.failure_code) == (PaymentState.FAILED, "02")
+    status_now = await world.adapter.query_payment(PaymentQuery(attempt_ref=ref, created_at=expired_already.created_at))
+    assert (status_now.state, status_now.failure_code) == (PaymentState.FAILED, "expired")
+
+
+async def test_a_decline_is_not_an_expiry(world: World) -> None:
+    ref, _, _ = await pay(world, "decline")
+    long_ago = msgspec.structs.replace(payment_query(ref), created_at=datetime.now(UTC) - timedelta(
+        seconds=CONFIG.expire_after_s + 1))
+    declined = await world.adapter.query_payment(long_ago)
+    assert (declined.state, declined.failure_code) == (PaymentState.FAILED, "02")
