@@ -80,7 +80,8 @@ def transfer_page(payload: FromQuery[str]) -> Response[str]:
                      f"{escape(s)}</label> " for s in DESCRIPTION_STYLES)
     # Banking apps let the payer change the amount a QR asks for: any outcome can then carry
     # another amount, with or without the bank's notification.
-    amount = f'<p><label>Amount (VND) <input name="amount" inputmode="numeric" value="{qr.amount_minor or ""}"></label></p>'
+    amount = (f'<p><label>Amount (VND) <input name="amount" inputmode="numeric" value="{qr.amount_minor or ""}">'
+              "</label></p>")
     page = outcome_page("VietQR", facts, "transfer", {"payload": payload}, [f"<p>Description: {styles}</p>", amount])
     return html_response(page)
 

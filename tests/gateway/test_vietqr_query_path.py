@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 
 import httpx
 import msgspec
@@ -51,8 +52,8 @@ def outcome(client: stripe.StripeClient, database_url: str, intent_id: str, atte
     flag, the intent's status, the events the agency got, and the provider events recorded
     (read first, and last in the tuple: once it shows, the rest has committed with it)."""
     with psycopg.connect(database_url) as conn:
-        recorded = conn.execute("SELECT event_key, attempt_ref, answer FROM gateway.provider_events"
-                                " WHERE provider = 'vietqr' AND event_key = %s", (f"vietqr:{transaction_id}",)).fetchall()
+        recorded = conn.execute("SELECT event_key, attempt_ref, answer FROM gateway.provider_events WHERE"
+                                " provider = 'vietqr' AND event_key = %s", (f"vietqr:{transaction_id}",)).fetchall()
     events = sorted(e.type for e in client.v1.events.list(params={"limit": 100}).data)
     return (suspense(database_url, transaction_id), ledger_payments(database_url, attempt_ref),
             attempt_flag(database_url, attempt_ref), client.v1.payment_intents.retrieve(intent_id).status,
@@ -65,34 +66,40 @@ def expected(attempt_ref: str, transaction_id: str) -> tuple:
             [(f"vietqr:{transaction_id}", attempt_ref, "invalid_amount")])
 
 
-def test_a_credit_for_another_amount_found_by_the_query_is_kept_in_suspense_and_its_late_notification_changes_nothing(
-        client, api_url, api_database_url):
+def another_amount_applied(client: stripe.StripeClient, api_url: str, database_url: str,
+                           scenario: str) -> tuple[Callable[[], tuple], str, tuple]:
+    """The payer sends TYPED_MINOR for a QR (``scenario``): a look at the outcome, the
+    attempt, and the outcome once the first of the query and the notification applied it."""
     intent_id, confirmed = awaiting(client, "vietqr")
     attempt_ref = confirmed.latest_attempt
-    transaction_id = send_another_amount(api_url, confirmed, "never_calls_back")
-    found = eventually(lambda: outcome(client, api_database_url, intent_id, attempt_ref, transaction_id),
-                       lambda seen: seen[-1] != [])
-    assert found == expected(attempt_ref, transaction_id)
+    transaction_id = send_another_amount(api_url, confirmed, scenario)
+
+    def look() -> tuple:
+        return outcome(client, database_url, intent_id, attempt_ref, transaction_id)
+
+    applied = eventually(look, lambda seen: seen[-1] != [])
+    assert applied == expected(attempt_ref, transaction_id)
+    return look, attempt_ref, applied
+
+
+def test_a_credit_for_another_amount_found_by_the_query_is_kept_in_suspense_and_its_late_notification_changes_nothing(
+        client, api_url, api_database_url):
+    look, attempt_ref, found = another_amount_applied(client, api_url, api_database_url, "never_calls_back")
     late = notify(api_url, bank_credit(api_url, attempt_ref))  # the lost notification, at last
     assert (late.status_code, late.json()["code"]) == (200, "00")
-    assert outcome(client, api_database_url, intent_id, attempt_ref, transaction_id) == found
+    assert look() == found
 
 
 def test_a_credit_for_another_amount_notified_first_is_not_booked_again_by_the_query(
         client, api_url, api_database_url):
-    intent_id, confirmed = awaiting(client, "vietqr")
-    attempt_ref = confirmed.latest_attempt
-    transaction_id = send_another_amount(api_url, confirmed, "success")
-    notified = eventually(lambda: outcome(client, api_database_url, intent_id, attempt_ref, transaction_id),
-                          lambda seen: seen[-1] != [])
-    assert notified == expected(attempt_ref, transaction_id)
+    look, attempt_ref, notified = another_amount_applied(client, api_url, api_database_url, "success")
     # The attempt stays pending (flagged for finance staff): the job queries it again and
     # finds the same credit. It is claimed once per quiet period (2 s), so by its second
     # claim from now the first one's query has long been answered.
     claimed = time.time()
     for _ in range(2):
         claimed = eventually(lambda: queried_at(api_database_url, attempt_ref), lambda at, after=claimed: at > after)
-    assert outcome(client, api_database_url, intent_id, attempt_ref, transaction_id) == notified
+    assert look() == notified
 
 
 def test_the_query_and_the_notification_of_the_right_amount_book_the_payment_once(

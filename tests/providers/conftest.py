@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -112,8 +112,9 @@ async def callbacks_about(world: World, ref: str, count: int) -> list[CallbackEv
     return [world.adapter.parse_callback(message) for message in world.receiver.about(ref)]
 
 
-def payment_query(ref: str) -> PaymentQuery:
-    return PaymentQuery(attempt_ref=ref, created_at=datetime.now(UTC))
+def payment_query(ref: str, age_s: float = 0) -> PaymentQuery:
+    """A query about an attempt created ``age_s`` ago."""
+    return PaymentQuery(attempt_ref=ref, created_at=datetime.now(UTC) - timedelta(seconds=age_s))
 
 
 def refund_request(ref: str, provider_ref: str, amount_minor: int, payment_amount_minor: int,
