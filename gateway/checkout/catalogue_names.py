@@ -14,6 +14,7 @@ from psycopg import AsyncConnection
 
 from catalogue import store as catalogue_store
 from catalogue.definitions import Service
+from catalogue.errors import CatalogueError
 from catalogue.model import Agency
 
 TTL_S = 5.0
@@ -41,3 +42,12 @@ class ShortMemory(Generic[T]):
 
 services: ShortMemory[Service] = ShortMemory(catalogue_store.get_service)
 agencies: ShortMemory[Agency] = ShortMemory(catalogue_store.get_agency)
+
+
+async def agency_or_none(conn: AsyncConnection, code: str) -> Agency | None:
+    """The agency as the pages name it, or None for one that has API keys but no catalogue
+    entry (yet): the pages then name it by its code, and its payments go on as any other."""
+    try:
+        return await agencies.get(conn, code)
+    except CatalogueError:
+        return None

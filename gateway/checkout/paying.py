@@ -47,7 +47,7 @@ async def owned_intent(request: Request, conn: AsyncConnection, intent_id: str) 
 async def _choice_page(request: Request, conn: AsyncConnection, intent: PaymentIntent, *, payer: str = "",
                        errors: list[FieldError] | None = None) -> Template:
     service = await catalogue_names.services.get(conn, intent.service) if intent.service else None
-    agency = await catalogue_names.agencies.get(conn, intent.agency_code)
+    agency = await catalogue_names.agency_or_none(conn, intent.agency_code)
     sandbox = not livemode(request)
     return render(request, "checkout/pay.html", status_code=400 if errors else 200, intent=intent, service=service,
                   agency=agency, choices=payment_choices(intent.payment_method_types, request.app.state.providers,

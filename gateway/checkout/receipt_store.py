@@ -18,7 +18,8 @@ async def receipt_for(conn: AsyncConnection, intent: PaymentIntent, key: bytes) 
         return None
     attempt = await attempt_store.get_attempt(conn, intent.latest_attempt_ref)
     paid_at = attempt.resolved_at or attempt.created_at
-    agency = await catalogue_names.agencies.get(conn, intent.agency_code)
+    agency = await catalogue_names.agency_or_none(conn, intent.agency_code)
+    agency_names = (agency.name_vi, agency.name_en) if agency else (intent.agency_code, intent.agency_code)
     names = (intent.description or "", intent.description or "")
     if intent.service:
         try:
@@ -28,7 +29,8 @@ async def receipt_for(conn: AsyncConnection, intent: PaymentIntent, key: bytes) 
             pass  # a service since removed: the payment's own description stands
     return Receipt(
         number=intent.id, payer=intent.payer, service_code=intent.service, service_name_vi=names[0],
-        service_name_en=names[1], agency_code=agency.code, agency_name_vi=agency.name_vi, agency_name_en=agency.name_en,
+        service_name_en=names[1], agency_code=intent.agency_code, agency_name_vi=agency_names[0],
+        agency_name_en=agency_names[1],
         reference=intent.reference, amount_minor=intent.amount_minor, currency=intent.currency,
         provider=attempt.provider, provider_ref=attempt.provider_ref, paid_at=paid_at,
         verification_code=verification_code(key, intent.id, intent.amount_minor, paid_at))

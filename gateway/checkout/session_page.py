@@ -16,7 +16,6 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from psycopg import AsyncConnection
 
-from catalogue.errors import CatalogueError
 from gateway.api.dependencies import Connection
 from gateway.checkout import catalogue_names
 from gateway.checkout.ownership import remember_payment
@@ -45,10 +44,7 @@ def _state(session: CheckoutSession) -> str:
 
 async def _page(request: Request, conn: AsyncConnection, session: CheckoutSession, *,
                 continue_to_agency: bool = False) -> Template:
-    try:
-        agency = await catalogue_names.agencies.get(conn, session.agency_code)
-    except CatalogueError:  # an agency with keys but not (yet) in the catalogue: its code
-        agency = None
+    agency = await catalogue_names.agency_or_none(conn, session.agency_code)
     return render(request, "checkout/session.html", session=session, agency=agency, state=_state(session),
                   success_url=success_destination(session), continue_to_agency=continue_to_agency)
 

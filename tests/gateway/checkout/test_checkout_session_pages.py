@@ -14,6 +14,7 @@ import pytest
 import stripe
 
 from tests.gateway.checkout.conftest import Visit
+from tests.gateway.checkout.test_checkout_journeys import check_receipt_shown
 
 AGENCY = "BTP"  # in the catalogue: the page names it (Bộ Tư pháp)
 ITEMS = [
@@ -143,3 +144,25 @@ def test_an_unknown_session_is_the_not_found_page(phone: Visit) -> None:
     phone.goto("/checkout/sessions/cs_test_nobodys")
     phone.step("not-found")
     assert phone.page.get_by_role("heading", level=1).inner_text() == "Không tìm thấy trang"
+
+
+def test_an_agency_not_in_the_catalogue_is_named_by_its_code_from_session_to_receipt(
+        phone: Visit, stripe_client, new_secret, agency_site) -> None:
+    uncatalogued = "TTTHUNGHIEM"  # has API keys, but no entry in the catalogue (yet)
+    client = stripe_client(new_secret(uncatalogued))
+    session = new_session(client, agency_site)
+    open_session(phone, session)
+    phone.step("uncatalogued-session")
+    assert uncatalogued in main_text(phone)
+    phone.submit(re.compile("^Thanh toán 80.000"))
+    page = phone.page
+    page.get_by_role("heading", name="Chọn cách thanh toán").wait_for()
+    phone.step("uncatalogued-choose-how-to-pay")
+    assert uncatalogued in main_text(phone)
+    page.fill("#payer", "Trần Thị Bình")
+    page.locator("input[name=method][value=card]").check()
+    phone.submit(re.compile("^Thanh toán"))
+    continue_to_agency(phone, f"{agency_site}/paid?cs={session.id}")
+    assert client.v1.checkout.sessions.retrieve(session.id).payment_status == "paid"
+    phone.goto(f"/receipts/{session.payment_intent}")
+    check_receipt_shown(phone, "80.000 ₫", uncatalogued, "Tám mươi nghìn đồng")
