@@ -122,6 +122,7 @@ async def _apply_start(tx: AsyncConnection, scope: Scope, intent_id: str, attemp
     match started:
         case CardResult():
             result = Result(state=started.state, provider_ref=started.provider_ref or None,
+                            amount_minor=started.amount_minor, currency=started.currency,
                             failure_code=started.failure_code, decline_code=started.decline_code)
             verdict = await settle_attempt(tx, attempt.attempt_ref, result, origin)
             if verdict.intent.last_payment_error and verdict.attempt.status == AttemptStatus.FAILED:
