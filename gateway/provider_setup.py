@@ -1,5 +1,11 @@
 """The provider adapters a gateway process talks to, configured from settings, and the URLs
-providers and browsers use to reach us."""
+providers and browsers use to reach us.
+
+Test-mode payments (an ``sk_test_`` key, or the pages of a sandbox gateway) always go to the
+providers' sandboxes, whatever the gateway's mode; live-mode payments go to the adapters of
+the gateway's mode: the real providers in live mode, the sandboxes in sandbox mode (where
+nothing is real). So a live gateway has two sets of adapters, and ``Providers.for_mode``
+says which one a payment uses."""
 
 from __future__ import annotations
 
@@ -34,28 +40,47 @@ class ProviderLinks(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Providers(msgspec.Struct, frozen=True, kw_only=True):
+    # The gateway's mode's adapters: the real providers in live mode. Reconciliation and the
+    # console work with these (a provider's settlement file is the real one).
     adapters: Mapping[str, ProviderAdapter]
+    # For test-mode payments: the sandboxes' adapters (the same mapping in sandbox mode).
+    sandboxes: Mapping[str, ProviderAdapter]
     links: ProviderLinks
+
+    def for_mode(self, livemode: bool) -> Mapping[str, ProviderAdapter]:
+        """The adapters a payment of this mode is started, queried and refunded through."""
+        return self.adapters if livemode else self.sandboxes
 
 
 def provider_configs(settings: Settings) -> ProviderConfigs:
-    """Each provider's config: the providers file's, over the sandbox endpoints in sandbox
-    mode (live mode has no default endpoint: the file must give them)."""
+    """Each provider's config for the gateway's mode: the providers file's, over the sandbox
+    endpoints in sandbox mode (live mode has no default endpoint: the file must give them)."""
     given = msgspec.json.decode(Path(settings.providers_file).read_bytes()) if settings.providers_file else {}
     unknown = set(given) - set(CODES)
     if unknown:
         raise ValueError(f"{settings.providers_file}: unknown provider(s) {', '.join(sorted(unknown))}")
+    if settings.mode == "sandbox":
+        return _sandbox_configs(settings, given)
+    return msgspec.convert(given, ProviderConfigs)
+
+
+def sandbox_configs(settings: Settings) -> ProviderConfigs:
+    """The configs test-mode payments use, and the sandboxes' process runs with: in sandbox
+    mode the gateway's own; in live mode the sandboxes' defaults alone, so that no real
+    provider's credentials or endpoints ever serve a test payment."""
+    return provider_configs(settings) if settings.mode == "sandbox" else _sandbox_configs(settings, {})
+
+
+def _sandbox_configs(settings: Settings, given: Mapping[str, dict]) -> ProviderConfigs:
     links = ProviderLinks(public_url=settings.public_url)
-    configs = {}
-    for code in CODES:
-        defaults = {"base_url": links.sandbox_url(code)} if settings.mode == "sandbox" else {}
-        configs[code] = defaults | given.get(code, {})
-    return msgspec.convert(configs, ProviderConfigs)
+    return msgspec.convert({code: {"base_url": links.sandbox_url(code)} | given.get(code, {}) for code in CODES},
+                           ProviderConfigs)
 
 
 @contextlib.asynccontextmanager
 async def open_providers(settings: Settings) -> AsyncIterator[Providers]:
     """The adapters, sharing one HTTP client for the block's duration."""
     async with httpx.AsyncClient() as client:
-        yield Providers(adapters=build_adapters(provider_configs(settings), client),
-                        links=ProviderLinks(public_url=settings.public_url))
+        adapters = build_adapters(provider_configs(settings), client)
+        sandboxes = adapters if settings.mode == "sandbox" else build_adapters(sandbox_configs(settings), client)
+        yield Providers(adapters=adapters, sandboxes=sandboxes, links=ProviderLinks(public_url=settings.public_url))

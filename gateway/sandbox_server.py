@@ -1,7 +1,7 @@
-"""The providers' sandboxes in sandbox mode: one process of their own, since each keeps its
-state in memory, reached through the gateway's ``/sandbox/<code>`` paths by a proxy (so that
-every URL a browser or a provider sees is on the gateway's address, whatever the number of
-gateway worker processes)."""
+"""The providers' sandboxes (every payment's in sandbox mode, test-mode payments' in live
+mode): one process of their own, since each keeps its state in memory, reached through the
+gateway's ``/sandbox/<code>`` paths by a proxy (so that every URL a browser or a provider
+sees is on the gateway's address, whatever the number of gateway worker processes)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from litestar import Litestar
 from litestar.handlers import asgi
 from litestar.types import Receive, Scope, Send
 
-from gateway.provider_setup import ProviderLinks, provider_configs
+from gateway.provider_setup import ProviderLinks, sandbox_configs
 from gateway.settings import Settings, load_settings
 from providers.registry import close_sandboxes, sandbox_apps
 from providers.simulation.scenarios import SandboxTiming
@@ -32,7 +32,7 @@ def scaled_timing(scale: float) -> SandboxTiming:
 
 
 def create_sandboxes_app(settings: Settings) -> Litestar:
-    apps = sandbox_apps(provider_configs(settings), ProviderLinks(public_url=settings.public_url).callback_urls(),
+    apps = sandbox_apps(sandbox_configs(settings), ProviderLinks(public_url=settings.public_url).callback_urls(),
                         scaled_timing(settings.sandbox_time_scale))
 
     @contextlib.asynccontextmanager

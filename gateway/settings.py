@@ -38,9 +38,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     webhook_timeout_ms: Annotated[int, Meta(ge=100, le=60_000)] = 10_000
     webhook_retry_base_ms: Annotated[int, Meta(ge=10, le=3_600_000)] = 30_000
     webhook_poll_ms: Annotated[int, Meta(ge=10, le=60_000)] = 1_000
-    # The longest `serve` takes to stop after SIGTERM (gateway/commands/serve.py): requests
-    # in flight have four fifths of it to finish, the background jobs the rest.
-    shutdown_timeout_ms: Annotated[int, Meta(ge=1_000, le=3_600_000)] = 25_000
     # How often each server process voids pending ledger transfers past their timeout.
     ledger_expiry_poll_ms: Annotated[int, Meta(ge=10, le=3_600_000)] = 5_000
     # How long a server process trusts an API key it found active without looking again: a
@@ -56,7 +53,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # with the fields of each provider's config (providers/<code>/config.py). In sandbox
     # mode the sandboxes' endpoints under public_url/sandbox/<code> are the defaults.
     providers_file: str | None = None
-    # The sandboxes' own server, which `publicpay serve` starts in sandbox mode (internal).
+    # The sandboxes' own server, which `publicpay serve` starts (internal): every payment's in
+    # sandbox mode, test-mode payments' in live mode.
     sandbox_url: str | None = None
     # An attempt no provider has called back about after this long is queried; every
     # process looks for such attempts, and for refunds to send or follow, this often.

@@ -33,7 +33,8 @@ async def create_refund(request: Request, conn: Connection, caller: Caller) -> R
             refund, attempt, fresh = await operations.create_refund(reserving, caller.scope, params, origin)
         if refund.status != RefundStatus.PENDING:
             return as_resource(refund)
-        result = await ask_provider(state.providers.adapters, refund, attempt, asked_before=not fresh)
+        result = await ask_provider(state.providers.for_mode(caller.scope.livemode), refund, attempt,
+                                    asked_before=not fresh)
         if result is not None:
             refund = await operations.record_refund_result(tx, refund.id, result, origin)
         return as_resource(refund)

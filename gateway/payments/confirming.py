@@ -10,6 +10,7 @@ with the idempotent response.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,7 +30,7 @@ from gateway.payments.transitions import await_payer, begin_attempt
 from gateway.provider_setup import Providers
 from providers.errors import ProviderRejected, ProviderUnavailable
 from providers.model import PaymentState
-from providers.protocol import CardResult, QrCode, Redirect, StartPayment
+from providers.protocol import CardResult, ProviderAdapter, QrCode, Redirect, StartPayment
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,11 @@ async def confirm_payment_intent(
     """The confirmed intent, or the refusal to answer with (after it was recorded). ``pool``
     gives the connection the attempt is recorded on: not the one ``tx`` came from, which
     the caller holds meanwhile (see gateway.app.RECORDING_POOL_SIZE)."""
-    attempt, intent = await _begin(pool, providers, scope, intent_id, params, origin)
+    adapters = providers.for_mode(scope.livemode)  # a test-mode payment never reaches a real provider
+    attempt, intent = await _begin(pool, adapters, scope, intent_id, params, origin)
     if intent.status != Status.PROCESSING or intent.latest_attempt_ref != attempt.attempt_ref:
         return intent  # a retried confirm whose attempt has already been answered
-    adapter = providers.adapters[attempt.provider]
+    adapter = adapters[attempt.provider]
     request = StartPayment(
         attempt_ref=attempt.attempt_ref, amount_minor=attempt.amount_minor, currency=attempt.currency,
         description=f"Thanh toan {intent_id}", return_url=providers.links.return_url(attempt.provider, attempt.attempt_ref),
@@ -90,7 +92,7 @@ async def confirm_payment_intent(
     return await _apply_start(tx, scope, intent_id, attempt, started, origin)
 
 
-async def _begin(pool: AsyncConnectionPool, providers: Providers, scope: Scope, intent_id: str,
+async def _begin(pool: AsyncConnectionPool, adapters: Mapping[str, ProviderAdapter], scope: Scope, intent_id: str,
                  params: PaymentIntentConfirm, origin: Origin) -> tuple[Attempt, PaymentIntent]:
     """Step 1, committed on a connection of its own. A confirm retried with its
     Idempotency-Key (after a crash) finds the attempt it started."""
@@ -101,11 +103,11 @@ async def _begin(pool: AsyncConnectionPool, providers: Providers, scope: Scope, 
                                                                       origin.idempotency_key)
             if earlier is not None:
                 return earlier, intent
-        provider = choose_provider(intent, params, frozenset(providers.adapters))
+        provider = choose_provider(intent, params, frozenset(adapters))
         if params.receipt_email is not None:
             intent = msgspec.structs.replace(intent, receipt_email=params.receipt_email)
         started, attempt = begin_attempt(
-            intent, provider=provider, attempt_ref=new_attempt_ref(providers, provider),
+            intent, provider=provider, attempt_ref=new_attempt_ref(adapters[provider]),
             payment_method=params.payment_method or provider, return_url=params.return_url,
             idempotency_key=origin.idempotency_key, now=datetime.now(UTC))
         if provider != CARD and params.return_url is None:
@@ -151,9 +153,8 @@ def next_action(started: Redirect | QrCode, attempt: Attempt) -> dict[str, Any]:
             f"{attempt.provider}_display_qr_code": {"data": started.payload, "deeplink": started.deeplink}}
 
 
-def new_attempt_ref(providers: Providers, provider: str) -> str:
+def new_attempt_ref(adapter: ProviderAdapter) -> str:
     """Providers that carry our reference in a constrained field (VietQR's transfer purpose)
     issue it themselves; the others take ours: letters and digits only, as VNPAY requires."""
-    adapter = providers.adapters[provider]
     issue = getattr(adapter, "new_reference", None)
     return issue() if issue is not None else f"PA{random_base62(22)}"

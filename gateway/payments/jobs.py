@@ -50,7 +50,7 @@ async def query_quiet_attempts(pool: AsyncConnectionPool, providers: Providers, 
     settled = 0
     for attempt in attempts:
         try:
-            settled += await _query_attempt(pool, providers.adapters[attempt.provider], attempt)
+            settled += await _query_attempt(pool, providers.for_mode(attempt.livemode)[attempt.provider], attempt)
         except ProviderError as problem:
             log.warning("status query of attempt %s at %s failed: %s", attempt.attempt_ref, attempt.provider,
                         problem.reason)
@@ -89,7 +89,7 @@ async def follow_refunds(pool: AsyncConnectionPool, providers: Providers, quiet_
         async with pool.connection() as conn:
             refund = await refund_store.refund_by_id(conn, refund_id)
             attempt = await attempt_store.get_attempt(conn, refund.attempt_ref)
-        result = await ask_provider(providers.adapters, refund, attempt, asked_before=asked_before)
+        result = await ask_provider(providers.for_mode(attempt.livemode), refund, attempt, asked_before=asked_before)
         if result is None:
             continue
         async with pool.connection() as conn:

@@ -104,19 +104,24 @@ def wait_until_ready(url: str, server: subprocess.Popen, log) -> None:
     pytest.fail(f"publicpay serve was not ready within {STARTUP_TIMEOUT_S} s:\n{log.read_text()}")
 
 
+def secret_in(database_url: str, agency_code: str, mode: Mode = Mode.TEST) -> str:
+    """A new key for an agency in that database, its secret, made through the store as
+    `publicpay keys create` does."""
+    async def create() -> str:
+        async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+            return (await create_key(conn, agency_code, mode))[1]
+
+    # In a thread of its own: pytest-asyncio may own this thread's event loop.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, create()).result()
+
+
 @pytest.fixture(scope="session")
 def new_secret(api_database_url: str) -> Callable[..., str]:
-    """Make a key for an agency and return its secret, through the store as `publicpay keys
-    create` does."""
+    """Make a key for an agency on the server under test and return its secret."""
 
     def make(agency_code: str, mode: Mode = Mode.TEST) -> str:
-        async def create() -> str:
-            async with await psycopg.AsyncConnection.connect(api_database_url, autocommit=True) as conn:
-                return (await create_key(conn, agency_code, mode))[1]
-
-        # In a thread of its own: pytest-asyncio may own this thread's event loop.
-        with ThreadPoolExecutor(1) as pool:
-            return pool.submit(asyncio.run, create()).result()
+        return secret_in(api_database_url, agency_code, mode)
 
     return make
 
