@@ -12,7 +12,11 @@ event goes to a webhook endpoint this process serves. Short probes with more and
 citizens find the most that keep p99 under the limit; that many pay for the sustained run
 (5 minutes; --quick: 30 s). Prints one JSON object on its last line: rate (payments
 succeeded per second), p99_ms (over every request the citizens made), db_mb_per_million
-(the database's growth per million payments: intents, attempts, events, deliveries, ledger).
+(the database's growth per million payments: intents, attempts, events, deliveries, ledger),
+and what that growth is made of: db_mb_per_million_by_group (ledger, the gateway's intents,
+attempts and events, the outbox's webhook deliveries, idempotency; each with its tables and
+indexes), db_mb_per_million_unattributed (the rest: system catalogues, statistics) and
+indexes_not_scanned (indexes that grew but served no query of this traffic).
 
 The load generator is Python on the same two cores as the server: what it spends is taken
 from the server, so the figures understate what the server alone would hold.
@@ -25,6 +29,7 @@ import asyncio
 import itertools
 import time
 from collections.abc import Awaitable
+from typing import NamedTuple
 
 import httpx
 import psycopg
@@ -113,6 +118,77 @@ def succeeded_payments_and_size(url: str) -> tuple[int, int]:
                             " pg_database_size(current_database())").fetchone()
 
 
+# What the database's growth is made of: every table (heap, TOAST and maps) and every index
+# of our schemas, by size, with how often each index was scanned.
+RELATION_SIZES = """
+SELECT n.nspname || '.' || t.relname, '', pg_table_size(t.oid), 0, false
+  FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace
+ WHERE t.relkind IN ('r', 'p') AND n.nspname = ANY(%(schemas)s)
+UNION ALL
+SELECT n.nspname || '.' || t.relname, i.relname, pg_relation_size(i.oid), coalesce(s.idx_scan, 0), x.indisunique
+  FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+  JOIN pg_namespace n ON n.oid = t.relnamespace LEFT JOIN pg_stat_user_indexes s ON s.indexrelid = i.oid
+ WHERE n.nspname = ANY(%(schemas)s)
+"""
+SCHEMAS = ["ledger", "catalogue", "recon", "gateway"]
+
+
+class Relation(NamedTuple):
+    table: str
+    index: str  # '' for the table itself
+    size: int
+    scans: int
+    unique: bool
+
+
+def relation_sizes(url: str) -> dict[tuple[str, str], Relation]:
+    with psycopg.connect(url) as conn:
+        rows = [Relation(*row) for row in conn.execute(RELATION_SIZES, {"schemas": SCHEMAS})]
+    return {(row.table, row.index): row for row in rows}
+
+
+def group_of(table: str) -> str:
+    """The parts the README's size figure is discussed by."""
+    schema, name = table.split(".")
+    if schema == "ledger":
+        return "ledger"
+    if "webhook" in name:
+        return "outbox_webhook_deliveries"
+    if "idempotency" in name:
+        return "idempotency"
+    return "gateway_intents_attempts_events" if schema == "gateway" else "other"
+
+
+def size_breakdown(before: dict, after: dict, paid: int) -> dict:
+    """MB per million payments of each group, table and index; and the indexes that grew but
+    were never scanned since the database was made (warm-up and probes included, the same
+    traffic); a unique index still checks its constraint, so it may be needed all the same."""
+    per_million = 1_000_000 / max(paid, 1) / 2**20
+    groups: dict[str, dict] = {}
+    unscanned = {}
+    for key, row in sorted(after.items()):
+        earlier = before.get(key)
+        grown_mb = (row.size - (earlier.size if earlier else 0)) * per_million
+        if grown_mb < 0.5:
+            continue
+        group = groups.setdefault(group_of(row.table), {"total": 0.0, "tables": {}, "indexes": {}})
+        group["total"] += grown_mb
+        if row.index:
+            group["indexes"][row.index] = round(grown_mb)
+            if row.scans == 0:
+                unscanned[row.index] = {"mb_per_million": round(grown_mb), "unique": row.unique}
+        else:
+            group["tables"][row.table] = round(grown_mb)
+    for group in groups.values():
+        group["total"] = round(group["total"])
+    return {"db_mb_per_million_by_group": dict(sorted(groups.items(), key=lambda item: -item[1]["total"])),
+            "indexes_not_scanned": unscanned}
+
+
+def unattributed(total_mb: int, breakdown: dict) -> int:
+    return total_mb - sum(group["total"] for group in breakdown["db_mb_per_million_by_group"].values())
+
+
 async def day(url: str, port: int, seconds: float) -> dict:
     secret = await new_key(url)
     receiver, receiver_port = await serve_webhooks()
@@ -129,18 +205,23 @@ async def day(url: str, port: int, seconds: float) -> dict:
             break
         chosen = count
     paid_before, size_before = succeeded_payments_and_size(url)
+    relations_before = relation_sizes(url)
     started = time.perf_counter()
     load = await citizens(port, secret, chosen, seconds)
     elapsed = time.perf_counter() - started
     paid_after, size_after = succeeded_payments_and_size(url)
+    relations_after = relation_sizes(url)
     receiver.close()
     paid = paid_after - paid_before
     print(f"{chosen} citizens for {elapsed:.0f} s: {paid:,} payments succeeded, {len(load.latencies_s):,} requests,"
           f" {load.failures} refused, p99 {load.p99_ms()} ms", flush=True)
     if load.failures:
         raise SystemExit(f"{load.failures} requests were refused: the figures would mean nothing")
+    total_mb = round((size_after - size_before) / max(paid, 1) * 1_000_000 / 2**20)
+    breakdown = size_breakdown(relations_before, relations_after, paid)
     return {"rate": round(paid / elapsed, 1), "p99_ms": load.p99_ms(), "citizens": chosen,
-            "db_mb_per_million": round((size_after - size_before) / max(paid, 1) * 1_000_000 / 2**20)}
+            "db_mb_per_million": total_mb, **breakdown,
+            "db_mb_per_million_unattributed": unattributed(total_mb, breakdown)}
 
 
 def main(seconds: float) -> dict:
