@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import msgspec
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import class_row
 
 from gateway.errors import ResourceMissing
@@ -78,6 +78,11 @@ async def find_attempt(conn: AsyncConnection, attempt_ref: str) -> Attempt | Non
     return await _one(conn, SELECT, {"attempt_ref": attempt_ref})
 
 
+async def query_attempt(conn: AsyncConnection, attempt_ref: str) -> AsyncCursor[Attempt]:
+    """Sent, to be read (``fetchone``) once more is sent with it: in a pipeline, together."""
+    return await conn.cursor(row_factory=class_row(Attempt)).execute(SELECT, {"attempt_ref": attempt_ref})
+
+
 async def attempt_for_idempotency_key(conn: AsyncConnection, agency_code: str, intent_id: str,
                                       idempotency_key: str) -> Attempt | None:
     return await _one(conn, SELECT_BY_IDEMPOTENCY_KEY,
@@ -93,12 +98,12 @@ async def claim_quiet_attempts(conn: AsyncConnection, quiet_since: datetime, lim
 
 
 async def record_provider_event(conn: AsyncConnection, *, provider: str, event_key: str, attempt_ref: str | None,
-                                outcome: str, answer: str) -> bool:
-    """True when this is the event's first copy. A concurrent copy waits here for the first
-    one's transaction, then finds its row: so each event is applied once."""
-    cur = await conn.execute(RECORD_EVENT, {"provider": provider, "event_key": event_key, "attempt_ref": attempt_ref,
-                                            "outcome": outcome, "answer": answer})
-    return cur.rowcount == 1
+                                outcome: str, answer: str) -> AsyncCursor:
+    """Its rowcount, once read (in a pipeline: after the transaction), is 1 for the event's
+    first copy. A concurrent copy waits here for the first one's transaction, then finds its
+    row: so each event is applied once."""
+    return await conn.execute(RECORD_EVENT, {"provider": provider, "event_key": event_key, "attempt_ref": attempt_ref,
+                                             "outcome": outcome, "answer": answer})
 
 
 async def provider_event_answer(conn: AsyncConnection, provider: str, event_key: str) -> str | None:

@@ -61,11 +61,13 @@ def payment_transfers(intent: PaymentIntent, attempt: Attempt) -> list[Transfer]
     ]
 
 
-async def book_payment(conn: AsyncConnection, intent: PaymentIntent, attempt: Attempt) -> None:
+async def book_payment(conn: AsyncConnection, intent: PaymentIntent, attempt: Attempt, *,
+                       in_one_unit: bool = False) -> None:
+    """``in_one_unit``: see ledger.store.post_transfers (RefusedInTransaction then stands
+    for every refusal, a missing agency account included)."""
     transfers = payment_transfers(intent, attempt)
     try:
-        async with conn.transaction():
-            await post_transfers(conn, transfers, linked=True)
+        await post_transfers(conn, transfers, linked=True, in_one_unit=in_one_unit)
     except LinkedBatchRejected as refused:
         if refused.code != "credit_account_not_found":
             raise

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import logging
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, AsyncCursor
 from psycopg_pool import AsyncConnectionPool
 
+from gateway.errors import ResourceMissing
 from gateway.events.store import Origin
 from gateway.observability.metrics import CALLBACK_REFUSALS
 from gateway.payments import attempt_store
 from gateway.payments.booking import SUSPENSE, clearing_account
-from gateway.payments.model import Attempt
 from gateway.payments.outcomes import Answer, Result, Verdict
 from gateway.payments.settling import settle_attempt
 from ledger.model import Transfer
@@ -55,48 +55,58 @@ async def apply_provider_event(conn: AsyncConnection, provider: str, event: Call
     earlier = await attempt_store.provider_event_answer(conn, provider, event.event_key)
     if earlier is not None:  # the fast path for the copies providers resend
         return _answer_again(earlier)
-    attempt = await _attempt_named(conn, provider, event)
-    if attempt is None:
-        async with conn.transaction():
-            if provider in PUSHED_MONEY_PROVIDERS:
-                await _book_to_suspense(conn, provider, event, "no payment of ours is named")
-            first = await _record(conn, provider, event, None, CallbackAnswer.ORDER_NOT_FOUND)
-        return CallbackAnswer.ORDER_NOT_FOUND if first else _answer_again(CallbackAnswer.ORDER_NOT_FOUND)
-    first = False
+    attempt_ref = event.attempt_ref or await _attempt_among_candidates(conn, provider, event)
+    recorded: AsyncCursor | None = None
 
     async def record(verdict: Verdict) -> None:
         """In settle_attempt's transaction, before it books the payment."""
-        nonlocal first
+        nonlocal recorded
+        attempt = verdict.attempt
         if verdict.answer == Answer.INVALID_AMOUNT:
             log.warning("%s reported %s %s for attempt %s, which asked %s %s", provider, event.amount_minor,
                         event.currency, attempt.attempt_ref, attempt.amount_minor, attempt.currency)
         if provider in PUSHED_MONEY_PROVIDERS and (why := _left_unbooked(verdict, event)):
             await _book_to_suspense(conn, provider, event, why)
-        first = await _record(conn, provider, event, attempt.attempt_ref, CallbackAnswer(verdict.answer.value))
+        recorded = await _record(conn, provider, event, attempt.attempt_ref, CallbackAnswer(verdict.answer.value))
 
-    verdict = await settle_attempt(conn, attempt.attempt_ref, _result(event), origin, record=record)
-    answer = CallbackAnswer(verdict.answer.value)
-    return answer if first else _answer_again(answer)
+    if attempt_ref is not None:
+        try:
+            verdict = await settle_attempt(conn, attempt_ref, _result(event), origin, provider=provider,
+                                           record=record)
+        except ResourceMissing:
+            log.warning("%s event %s names no attempt of ours: %s", provider, event.event_key, attempt_ref)
+        else:
+            answer = CallbackAnswer(verdict.answer.value)
+            return answer if _first_copy(recorded) else _answer_again(answer)
+    async with conn.transaction():
+        if provider in PUSHED_MONEY_PROVIDERS:
+            await _book_to_suspense(conn, provider, event, "no payment of ours is named")
+        unknown = await _record(conn, provider, event, None, CallbackAnswer.ORDER_NOT_FOUND)
+    return CallbackAnswer.ORDER_NOT_FOUND if _first_copy(unknown) else _answer_again(CallbackAnswer.ORDER_NOT_FOUND)
 
 
 async def _record(conn: AsyncConnection, provider: str, event: CallbackEvent, attempt_ref: str | None,
-                  answer: CallbackAnswer) -> bool:
-    """Whether this is the event's first copy (a concurrent copy waits here for the first's
-    transaction, then finds its row)."""
+                  answer: CallbackAnswer) -> AsyncCursor:
     return await attempt_store.record_provider_event(conn, provider=provider, event_key=event.event_key,
                                                      attempt_ref=attempt_ref, outcome=event.outcome, answer=answer)
 
 
-async def _attempt_named(conn: AsyncConnection, provider: str, event: CallbackEvent) -> Attempt | None:
-    """The attempt the message is about: its reference, or the one reference among several
-    found in a transfer's description that names an attempt of ours at this provider."""
-    candidates = (event.attempt_ref,) if event.attempt_ref else event.reference_candidates
-    known = [attempt for ref in candidates
+def _first_copy(recorded: AsyncCursor | None) -> bool:
+    """Whether the event's row was written by this copy, read once its transaction is over: a
+    concurrent copy waits for the first's transaction, then finds its row."""
+    assert recorded is not None, "settle_attempt records the event in its transaction"
+    return recorded.rowcount == 1
+
+
+async def _attempt_among_candidates(conn: AsyncConnection, provider: str, event: CallbackEvent) -> str | None:
+    """The one reference among several found in a transfer's description that names an
+    attempt of ours at this provider."""
+    known = [attempt.attempt_ref for ref in event.reference_candidates
              if (attempt := await attempt_store.find_attempt(conn, ref)) is not None and attempt.provider == provider]
     if len(known) != 1:
-        if candidates:
+        if event.reference_candidates:
             log.warning("%s event %s names %d known attempt(s) among %s", provider, event.event_key, len(known),
-                        candidates)
+                        event.reference_candidates)
         return None
     return known[0]
 

@@ -4,7 +4,7 @@ the change, its event and the idempotent response commit together."""
 from __future__ import annotations
 
 import msgspec
-from psycopg import AsyncConnection, errors
+from psycopg import AsyncConnection, AsyncCursor, errors
 from psycopg.rows import class_row
 
 from gateway.errors import InvalidParameter, ResourceMissing
@@ -50,6 +50,15 @@ SELECT {COLUMNS} FROM gateway.payment_intents
  WHERE agency_code = %(agency_code)s AND livemode = %(livemode)s AND id = %(id)s
 """
 
+# The intent of an attempt (of ``provider``'s, if given), locked: by the attempt's reference
+# alone, so that settling sends this and the attempt's own read together.
+LOCK_OF_ATTEMPT = f"""
+SELECT {COLUMNS} FROM gateway.payment_intents
+ WHERE (agency_code, id) = (SELECT agency_code, intent_id FROM gateway.payment_attempts
+                             WHERE attempt_ref = %(attempt_ref)s AND provider = coalesce(%(provider)s, provider))
+   FOR UPDATE
+"""
+
 SELECT_SCOPE = "SELECT agency_code, livemode FROM gateway.payment_intents WHERE id = %(id)s"
 
 
@@ -75,6 +84,13 @@ async def get_intent(conn: AsyncConnection, scope: Scope, intent_id: str, *, for
     if intent is None:
         raise ResourceMissing(f"No such payment_intent: '{intent_id}'", param="intent")
     return intent
+
+
+async def lock_intent_of_attempt(conn: AsyncConnection, attempt_ref: str,
+                                 provider: str | None = None) -> AsyncCursor[PaymentIntent]:
+    """Sent, to be read (``fetchone``, None for no such attempt) once more is sent with it."""
+    cur = conn.cursor(row_factory=class_row(PaymentIntent))
+    return await cur.execute(LOCK_OF_ATTEMPT, {"attempt_ref": attempt_ref, "provider": provider})
 
 
 async def scope_of_intent(conn: AsyncConnection, intent_id: str) -> Scope | None:

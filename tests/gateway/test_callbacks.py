@@ -8,6 +8,7 @@ import psycopg
 import pytest
 import stripe
 
+from catalogue.model import payable_account
 from gateway.payments.model import Status
 from providers.vnpay import api
 from providers.vnpay.config import VnpayConfig
@@ -37,6 +38,18 @@ def test_the_same_callback_50_times_at_once_moves_money_once(client, api_url, ap
     codes = sorted(answer.json()["RspCode"] for answer in answers)
     assert codes == ["00"] + ["02"] * 49  # once confirmed, then "already confirmed"
     assert len(ledger_payments(api_database_url, attempt_ref)) == 1
+    assert client.v1.payment_intents.retrieve(intent_id).status == Status.SUCCEEDED
+    assert len(client.v1.events.list(params={"type": "payment_intent.succeeded"}).data) == 1
+
+
+def test_a_first_payment_opens_its_agencys_payable_account_in_its_transaction(client, agency, api_url,
+                                                                               api_database_url):
+    # A new agency has API keys and no catalogue entry: no payable account, which the ledger
+    # refuses in the callback's one-go transaction; the whole is then done again, opening it.
+    intent_id, attempt_ref = awaiting_vnpay(client)
+    assert httpx.get(ipn_url(api_url, attempt_ref, 150_000)).json()["RspCode"] == "00"
+    assert ledger_payments(api_database_url, attempt_ref) == [
+        ("provider:vnpay:clearing", payable_account(agency, livemode=False), 150_000)]
     assert client.v1.payment_intents.retrieve(intent_id).status == Status.SUCCEEDED
     assert len(client.v1.events.list(params={"type": "payment_intent.succeeded"}).data) == 1
 

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from ledger import store
-from ledger.errors import AccountError, LinkedBatchRejected, TransferRejected
+from ledger.errors import AccountError, LinkedBatchRejected, RefusedInTransaction, TransferRejected
 from ledger.model import MAX_AMOUNT_MINOR, AccountSpec, NormalSide, PostPending, Transfer, VoidPending
 
 
@@ -96,6 +96,29 @@ async def test_a_linked_batch_is_all_or_nothing_and_names_the_culprit(books):
         await store.post_transfers(books, [t("1", amount=500), t("3")], linked=True)
     assert (caught.value.index, caught.value.code) == (0, "exists")
     assert await store.get_transfer(books, "3") is None
+
+
+async def test_a_refused_batch_leaves_the_callers_transaction_usable(books):
+    async with books.transaction():
+        await store.post_transfer(books, t("before"))
+        with pytest.raises(LinkedBatchRejected) as caught:
+            await store.post_transfers(books, [t("1"), t("2", credit="missing")], linked=True)
+        assert caught.value.code == "credit_account_not_found"
+        await store.post_transfer(books, t("after"))
+    assert [await store.get_transfer(books, id_) is not None for id_ in ("before", "1", "after")] == [True, False, True]
+
+
+async def test_in_one_unit_a_refusal_aborts_the_callers_transaction_as_a_whole(books):
+    # Without a savepoint the refusal leaves the transaction unusable: the caller rolls back.
+    with pytest.raises(RefusedInTransaction):
+        async with books.transaction():
+            await store.post_transfer(books, t("before"))
+            await store.post_transfers(books, [t("1"), t("2", credit="missing")], linked=True, in_one_unit=True)
+    assert [await store.get_transfer(books, id_) for id_ in ("before", "1")] == [None, None]
+    async with books.transaction():
+        results = await store.post_transfers(books, [t("1"), t("2")], linked=True, in_one_unit=True)
+    assert [r.code for r in results] == ["created", "created"]
+    assert (await store.get_balance(books, "payable")).credits_posted == 200
 
 
 async def test_independent_transfers_stand_or_fall_alone(books):
