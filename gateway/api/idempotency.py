@@ -19,7 +19,7 @@ from gateway.api.request_id import request_id
 from gateway.api.responses import json_response
 from gateway.errors import GatewayError, InvalidParameter
 from gateway.events.store import Origin
-from gateway.idempotency.store import StoredResponse, begin_with_key, commit_response, roll_back
+from gateway.idempotency.store import StoredResponse, Write, begin_with_key, commit_first_try, commit_response, roll_back
 from gateway.keys.model import ApiKey
 
 MAX_KEY_LENGTH = 255
@@ -28,11 +28,18 @@ MAX_KEY_LENGTH = 255
 # leaves its last_payment_error on the PaymentIntent) returns the error instead of raising it.
 Operation = Callable[[AsyncConnection, Origin], Awaitable[msgspec.Struct | GatewayError]]
 
+# An operation whose one change is a single statement it can build before the key is held
+# (a create) may also offer that statement and the resource to answer with, for a first try
+# in one round trip; it runs outside any transaction, so it may read but must not write.
+FirstTry = Callable[[AsyncConnection, Origin], Awaitable[tuple[msgspec.Struct, Write]]]
+
 
 async def respond_once(
-    conn: AsyncConnection, request: Request, caller: ApiKey, params: dict[str, Any], operation: Operation
+    conn: AsyncConnection, request: Request, caller: ApiKey, params: dict[str, Any], operation: Operation,
+    first_try: FirstTry | None = None,
 ) -> Response:
-    """Run ``operation`` in one transaction and answer with the resource it returns."""
+    """Run ``operation`` in one transaction and answer with the resource it returns (with a
+    key, after ``first_try`` if given: see gateway/idempotency/store.py)."""
     key = request.headers.get("idempotency-key")
     origin = Origin(request_id=request_id(request.scope), idempotency_key=key,
                     api_version=request.headers.get("stripe-version"))
@@ -43,6 +50,8 @@ async def respond_once(
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise InvalidParameter(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.", param="Idempotency-Key")
     fingerprint = request_fingerprint(request.method, request.url.path, params)
+    if first_try is not None and (body := await _try_first(conn, caller.id, key, fingerprint, first_try, origin)):
+        return json_response(body, 200)
     stored = await begin_with_key(conn, caller.id, key, fingerprint)
     if stored is not None:
         return json_response(stored.body, stored.status, headers={"Idempotent-Replayed": "true"})
@@ -60,6 +69,18 @@ async def respond_once(
         await roll_back(conn)
         raise
     return json_response(response.body, response.status)
+
+
+async def _try_first(conn: AsyncConnection, api_key_id: int, key: str, fingerprint: bytes, first_try: FirstTry,
+                     origin: Origin) -> bytes | None:
+    """The body of the response ``first_try`` committed with the key; None when it did not,
+    and the key's bracket must answer (a replay, a busy key, a refusal to keep)."""
+    try:
+        resource, write = await first_try(conn, origin)
+    except GatewayError:
+        return None  # refused: refused again under the key, which then keeps the refusal
+    response = _as_response(resource)
+    return response.body if await commit_first_try(conn, api_key_id, key, fingerprint, write, response) else None
 
 
 def _as_response(outcome: msgspec.Struct | GatewayError) -> StoredResponse:

@@ -12,6 +12,7 @@ from gateway.api.openapi import documented, list_of
 from gateway.api.params import NoParams, body_params, convert_params, query_params
 from gateway.api.responses import list_response, object_response
 from gateway.events.store import Origin
+from gateway.idempotency.store import Write
 from gateway.listing import ListParams
 from gateway.errors import GatewayError
 from gateway.payments import confirming, operations, store
@@ -36,7 +37,11 @@ async def create_payment_intent(request: Request, conn: Connection, caller: Call
     async def create(tx: AsyncConnection, origin: Origin):
         return as_resource(await operations.create_payment_intent(tx, caller.scope, params, origin))
 
-    return await respond_once(conn, request, caller, raw, create)
+    async def create_in_one_round_trip(conn: AsyncConnection, origin: Origin):
+        intent, event = await operations.new_payment_intent(conn, caller.scope, params, origin)
+        return as_resource(intent), Write(*store.announced_insert(intent, event))
+
+    return await respond_once(conn, request, caller, raw, create, first_try=create_in_one_round_trip)
 
 
 @get(PATH + "/{intent_id:str}", summary="Retrieve a PaymentIntent", operation_class=documented(PaymentIntentResource))

@@ -10,6 +10,12 @@ retry. A lock rather than the row itself, because a row would have to be committ
 the transaction starts (so that a concurrent request finds it to fail to lock, not an insert
 to wait for): a second commit, with its WAL flush, for every request.
 
+A create knows its one write and its response before it touches the database, so it first
+tries everything in one round trip (``commit_first_try``): hold the key (gateway migration
+0014's function, which raises when the key is busy or used), write, store the response and
+commit. Should the key not be free or the write be refused, nothing was done and the request
+takes the bracket below, which answers it as it would have from the start.
+
 A row older than 24 hours is as good as absent: the key runs afresh and its row is
 overwritten. ``delete_expired_keys`` removes such rows in the background, so the table holds
 about one day of keys.
@@ -24,15 +30,17 @@ statements goes unprepared, with its parameters bound client-side by psycopg's C
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import msgspec
-from psycopg import AsyncClientCursor, AsyncConnection, Error, pq
+from psycopg import AsyncClientCursor, AsyncConnection, Error, IntegrityError, pq
 
 from gateway.errors import IdempotencyInFlight, IdempotencyMismatch
 
 log = logging.getLogger(__name__)
 
-KEPT_FOR = "interval '24 hours'"  # how long a response is replayed, as Stripe does
+# How long a response is replayed, as Stripe does (and as gateway.hold_idempotency_key says).
+KEPT_FOR = "interval '24 hours'"
 
 # The lock is 64 bits of the key's hash, seeded by the API key: two different keys in flight at
 # once share one (and one of them gets a needless 409) with a probability of about 2**-64.
@@ -55,12 +63,19 @@ UNDO_OPERATION = "ROLLBACK TO SAVEPOINT operation;"
 # earlier version): the key then starts afresh, as if it had never been used.
 SAVE_AND_COMMIT = """
 INSERT INTO gateway.idempotency_keys (api_key_id, key, request_sha256, response_status, response_body)
-VALUES (%(api_key_id)s, %(key)s, %(request_sha256)s, %(status)s, %(body)s)
+VALUES (%(api_key_id)s, %(key)s, %(request_sha256)s, %(response_status)s, %(response_body)s)
 ON CONFLICT (api_key_id, key) DO UPDATE
    SET request_sha256 = excluded.request_sha256, response_status = excluded.response_status,
        response_body = excluded.response_body, created_at = now();
 COMMIT
 """
+
+# The first try: BEGIN and the key's hold, then the write and SAVE_AND_COMMIT.
+HOLD_KEY = """
+BEGIN ISOLATION LEVEL READ COMMITTED;
+SELECT gateway.hold_idempotency_key(%(api_key_id)s, %(key)s);
+"""
+KEY_NOT_FREE = "PPKEY"  # the SQLSTATE gateway.hold_idempotency_key raises
 
 
 # One batch of expired rows, oldest first, skipping rows another deleter or a request
@@ -79,6 +94,33 @@ DELETE FROM gateway.idempotency_keys
 class StoredResponse(msgspec.Struct, frozen=True, kw_only=True):
     status: int
     body: bytes
+
+
+class Write(msgspec.Struct, frozen=True):
+    """One statement and its named parameters, to be sent with others."""
+
+    query: str
+    params: dict[str, Any]
+
+
+async def commit_first_try(conn: AsyncConnection, api_key_id: int, key: str, request_sha256: bytes,
+                           write: Write, response: StoredResponse) -> bool:
+    """In one round trip, hold ``key``, make ``write``, store ``response`` for the key and
+    commit: True. False when the key is busy or has a response already, or the write was
+    refused (an integrity error, which the operation's own path reports): nothing was done."""
+    assert conn.info.transaction_status == pq.TransactionStatus.IDLE, "commit_first_try starts the transaction"
+    params = {"api_key_id": api_key_id, "key": key, "request_sha256": request_sha256,
+              "response_status": response.status, "response_body": response.body}
+    assert not params.keys() & write.params.keys(), "the write's parameters are named like the key's"
+    try:
+        async with AsyncClientCursor(conn) as cur:
+            await cur.execute(HOLD_KEY + write.query + ";" + SAVE_AND_COMMIT, params | write.params)
+    except Error as exc:
+        await roll_back(conn)
+        if exc.sqlstate == KEY_NOT_FREE or isinstance(exc, IntegrityError):
+            return False
+        raise
+    return True
 
 
 async def begin_with_key(conn: AsyncConnection, api_key_id: int, key: str, request_sha256: bytes) -> StoredResponse | None:
@@ -116,7 +158,7 @@ async def commit_response(conn: AsyncConnection, api_key_id: int, key: str, requ
     query = SAVE_AND_COMMIT if keep_changes else UNDO_OPERATION + SAVE_AND_COMMIT
     async with AsyncClientCursor(conn) as cur:
         await cur.execute(query, {"api_key_id": api_key_id, "key": key, "request_sha256": request_sha256,
-                                  "status": response.status, "body": response.body})
+                                  "response_status": response.status, "response_body": response.body})
 
 
 async def roll_back(conn: AsyncConnection) -> None:

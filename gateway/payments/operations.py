@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 from psycopg import AsyncConnection
 
+from gateway.events.model import Event
 from gateway.events.store import Origin, append_event, new_event
 from gateway.keys.model import Scope
 from gateway.payments import store
@@ -30,11 +31,18 @@ PRICED_FIELDS = ("service", "service_inputs", "amount_minor", "currency")
 async def create_payment_intent(
     conn: AsyncConnection, scope: Scope, params: PaymentIntentCreate, origin: Origin
 ) -> PaymentIntent:
-    now = datetime.now(UTC)
-    intent = await quote_for(conn, create_intent(params, agency_code=scope.agency_code, livemode=scope.livemode, now=now))
-    event = new_event(scope, "payment_intent.created", announcement(None, intent), origin, now)
+    intent, event = await new_payment_intent(conn, scope, params, origin)
     await store.insert_intent(conn, intent, announced_by=event)
     return intent
+
+
+async def new_payment_intent(
+    conn: AsyncConnection, scope: Scope, params: PaymentIntentCreate, origin: Origin
+) -> tuple[PaymentIntent, Event]:
+    """The intent ``params`` create, priced, and the event announcing it, both still to write."""
+    now = datetime.now(UTC)
+    intent = await quote_for(conn, create_intent(params, agency_code=scope.agency_code, livemode=scope.livemode, now=now))
+    return intent, new_event(scope, "payment_intent.created", announcement(None, intent), origin, now)
 
 
 async def update_payment_intent(

@@ -67,7 +67,14 @@ async def insert_intent(conn: AsyncConnection, intent: PaymentIntent, *, announc
     if announced_by is None:
         await _write(conn, INSERT, intent, _row(intent))
     else:
-        await _write(conn, INSERT_ANNOUNCED, intent, _row(intent) | insert_params(announced_by, prefix="event_"))
+        query, params = announced_insert(intent, announced_by)
+        await _write(conn, query, intent, params)
+
+
+def announced_insert(intent: PaymentIntent, event: Event) -> tuple[str, dict]:
+    """The statement inserting ``intent`` and its event, and its parameters, for a caller that
+    sends them with others (an idempotent create's first try)."""
+    return INSERT_ANNOUNCED, _row(intent) | insert_params(event, prefix="event_")
 
 
 async def save_intent(conn: AsyncConnection, intent: PaymentIntent) -> None:

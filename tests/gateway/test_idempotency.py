@@ -47,6 +47,20 @@ def test_refusals_after_the_request_started_are_replayed_too(http):
     assert again.content == first.content and again.headers.get("Idempotent-Replayed") == "true"
 
 
+@pytest.mark.parametrize("refused", [
+    {"amount": "1000", "currency": "xyz"},  # refused by the database's list of currencies
+    {"amount": "1000", "currency": "vnd", "service": "BCA-KHONG-CO"},  # refused by pricing
+])
+def test_a_create_refused_after_validation_stores_its_refusal(http, api_database_url, agency, refused):
+    headers = {"Idempotency-Key": key()}
+    first = http.post("/v1/payment_intents", data=refused, headers=headers)
+    again = http.post("/v1/payment_intents", data=refused, headers=headers)
+    assert first.status_code == again.status_code == 400
+    assert first.json()["error"]["type"] == "invalid_request_error"
+    assert again.content == first.content and again.headers.get("Idempotent-Replayed") == "true"
+    assert count_intents(api_database_url, agency) == 0
+
+
 def test_nothing_is_stored_for_a_request_that_failed_validation(http, api_database_url, agency):
     headers = {"Idempotency-Key": key()}
     invalid = http.post("/v1/payment_intents", data={"amount": "lots", "currency": "vnd"}, headers=headers)

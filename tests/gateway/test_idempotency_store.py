@@ -11,7 +11,15 @@ from psycopg_pool import AsyncConnectionPool
 
 from gateway.background import delete_expired_idempotency_keys, run_every
 from gateway.errors import IdempotencyInFlight, IdempotencyMismatch
-from gateway.idempotency.store import StoredResponse, begin_with_key, commit_response, delete_expired_keys, roll_back
+from gateway.idempotency.store import (
+    StoredResponse,
+    Write,
+    begin_with_key,
+    commit_first_try,
+    commit_response,
+    delete_expired_keys,
+    roll_back,
+)
 from gateway.keys.model import Mode
 from gateway.keys.store import create_key
 
@@ -89,6 +97,46 @@ async def test_an_expired_key_starts_afresh(conn, api_key_id):
     await commit_response(conn, api_key_id, "k", OTHER_FINGERPRINT, REFUSED, keep_changes=True)
     assert await begin_with_key(conn, api_key_id, "k", OTHER_FINGERPRINT) == REFUSED
     assert await count(conn, "gateway.idempotency_keys") == 1
+
+
+# A first try's write: a new API key row (whose secret hash must be 32 bytes, and unique).
+def new_api_key_row(secret_sha256: bytes = b"\x03" * 32) -> Write:
+    return Write("INSERT INTO gateway.api_keys (agency_code, mode, secret_sha256, display_prefix)"
+                 " VALUES ('BCA', 'test', %(secret_sha256)s, 'sk_test_abcd')", {"secret_sha256": secret_sha256})
+
+
+async def test_a_first_try_on_a_free_key_writes_and_stores_its_response_at_once(conn, api_key_id):
+    assert await commit_first_try(conn, api_key_id, "k", FINGERPRINT, new_api_key_row(), OK)
+    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    assert await count(conn, "gateway.api_keys") == 2
+    assert await begin_with_key(conn, api_key_id, "k", FINGERPRINT) == OK
+
+
+async def test_a_first_try_on_a_busy_key_does_nothing(conn, other, api_key_id):
+    assert await begin_with_key(other, api_key_id, "k", FINGERPRINT) is None
+    assert not await commit_first_try(conn, api_key_id, "k", FINGERPRINT, new_api_key_row(), OK)
+    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    await commit_response(other, api_key_id, "k", FINGERPRINT, REFUSED, keep_changes=True)
+    assert await count(conn, "gateway.api_keys") == 1
+    assert await begin_with_key(conn, api_key_id, "k", FINGERPRINT) == REFUSED
+
+
+async def test_a_first_try_on_a_used_key_does_nothing_until_the_key_expires(conn, api_key_id):
+    assert await commit_first_try(conn, api_key_id, "k", FINGERPRINT, new_api_key_row(), OK)
+    assert not await commit_first_try(conn, api_key_id, "k", FINGERPRINT, new_api_key_row(b"\x04" * 32), REFUSED)
+    assert await count(conn, "gateway.api_keys") == 2
+    await conn.execute("UPDATE gateway.idempotency_keys SET created_at = now() - interval '25 hours'")
+    assert await commit_first_try(conn, api_key_id, "k", OTHER_FINGERPRINT, new_api_key_row(b"\x04" * 32), REFUSED)
+    assert await count(conn, "gateway.api_keys") == 3
+    assert await begin_with_key(conn, api_key_id, "k", OTHER_FINGERPRINT) == REFUSED
+
+
+async def test_a_first_try_whose_write_is_refused_does_nothing_and_leaves_the_key_free(conn, other, api_key_id):
+    assert not await commit_first_try(conn, api_key_id, "k", FINGERPRINT, new_api_key_row(b"\x03"), OK)
+    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    assert await count(conn, "gateway.idempotency_keys") == 0
+    assert await begin_with_key(other, api_key_id, "k", FINGERPRINT) is None
+    await roll_back(other)
 
 
 async def store_keys(conn, api_key_id: int, keys: list[str], *, age: str = "0 seconds") -> None:
