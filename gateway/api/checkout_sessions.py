@@ -1,25 +1,36 @@
-"""/v1/checkout/sessions: decode, call the session operations, encode."""
+"""/v1/checkout/sessions: decode, call the session operations, encode.
+
+A session's ``line_items`` (includable: absent unless asked for) and ``payment_intent`` (its
+id, or the whole PaymentIntent) may be expanded, as Stripe's may: ``expand[]=line_items`` on
+create, retrieve and expire, ``expand[]=data.line_items`` on the list."""
 
 from __future__ import annotations
 
 from functools import partial
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from psycopg import AsyncConnection
 
 from gateway.api.dependencies import Caller, Connection
+from gateway.api.expanding import take_expansions
 from gateway.api.idempotency import respond_once
 from gateway.api.openapi import documented, list_of
 from gateway.api.params import NoParams, body_params, convert_params, query_params
-from gateway.api.responses import list_response, object_response
+from gateway.api.responses import ListObject, list_response, object_response
 from gateway.events.store import Origin
+from gateway.keys.model import Scope
 from gateway.listing import ListParams
+from gateway.payments import model as intent_model
+from gateway.payments import store as intent_store
 from gateway.sessions import operations, store
 from gateway.sessions.model import (
+    CheckoutSession,
     CheckoutSessionCreate,
     CheckoutSessionList,
     CheckoutSessionResource,
+    LineItemList,
     LineItemResource,
     as_resource,
     line_item_resource,
@@ -27,19 +38,41 @@ from gateway.sessions.model import (
 from gateway.sessions.paging import page_of_line_items
 
 PATH = "/v1/checkout/sessions"
+EXPANDABLE = frozenset({"line_items", "payment_intent"})
+
+
+def _line_items_path(session_id: str) -> str:
+    return f"{PATH}/{session_id}/line_items"
+
+
+async def _shown(conn: AsyncConnection, scope: Scope, session: CheckoutSession,
+                 expand: frozenset[str]) -> CheckoutSessionResource:
+    """The session as the API shows it, with what ``expand`` asked for."""
+    resource = as_resource(session)
+    if "line_items" in expand:  # the first page of its own list, as Stripe embeds it
+        page = page_of_line_items(session.line_items, ListParams())
+        resource = msgspec.structs.replace(resource, line_items=LineItemList(
+            data=[line_item_resource(session, item) for item in page.items], has_more=page.has_more,
+            url=_line_items_path(session.id)))
+    if "payment_intent" in expand:
+        intent = await intent_store.get_intent(conn, scope, session.payment_intent_id)
+        resource = msgspec.structs.replace(resource, payment_intent=intent_model.as_resource(intent))
+    return resource
 
 
 @post(PATH, summary="Create a Checkout Session (mode=payment) and its PaymentIntent",
       operation_class=documented(CheckoutSessionResource, CheckoutSessionCreate))
 async def create_checkout_session(request: Request, conn: Connection, caller: Caller) -> Response:
     raw = await body_params(request)
-    params = convert_params(raw, CheckoutSessionCreate)
+    given, expand = take_expansions(raw, EXPANDABLE)
+    params = convert_params(given, CheckoutSessionCreate)
     state = request.app.state
 
     async def create(tx: AsyncConnection, origin: Origin):
-        return as_resource(await operations.create_checkout_session(
+        session = await operations.create_checkout_session(
             tx, caller.scope, params, origin, public_url=state.settings.public_url,
-            available_methods=list(state.providers.adapters)))
+            available_methods=list(state.providers.adapters))
+        return await _shown(tx, caller.scope, session, expand)
 
     return await respond_once(conn, request, caller, raw, create)
 
@@ -48,15 +81,20 @@ async def create_checkout_session(request: Request, conn: Connection, caller: Ca
      operation_class=documented(CheckoutSessionResource))
 async def retrieve_checkout_session(request: Request, conn: Connection, caller: Caller,
                                     session_id: FromPath[str]) -> Response:
-    convert_params(query_params(request), NoParams)
-    return object_response(as_resource(await store.get_session(conn, caller.scope, session_id)))
+    given, expand = take_expansions(query_params(request), EXPANDABLE)
+    convert_params(given, NoParams)
+    session = await store.get_session(conn, caller.scope, session_id)
+    return object_response(await _shown(conn, caller.scope, session, expand))
 
 
 @get(PATH, summary="List Checkout Sessions, newest first (filters: payment_intent, status)",
      operation_class=documented(list_of(CheckoutSessionResource), CheckoutSessionList, where="query"))
 async def list_checkout_sessions(request: Request, conn: Connection, caller: Caller) -> Response:
-    params = convert_params(query_params(request), CheckoutSessionList)
-    return list_response(PATH, await store.list_sessions(conn, caller.scope, params), as_resource)
+    given, expand = take_expansions(query_params(request), EXPANDABLE, listing=True)
+    params = convert_params(given, CheckoutSessionList)
+    page = await store.list_sessions(conn, caller.scope, params)
+    shown = [await _shown(conn, caller.scope, session, expand) for session in page.items]
+    return object_response(ListObject(url=PATH, has_more=page.has_more, data=shown))
 
 
 @post(PATH + "/{session_id:str}/expire", summary="Expire an open Checkout Session (its PaymentIntent is canceled)",
@@ -64,10 +102,12 @@ async def list_checkout_sessions(request: Request, conn: Connection, caller: Cal
 async def expire_checkout_session(request: Request, conn: Connection, caller: Caller,
                                   session_id: FromPath[str]) -> Response:
     raw = await body_params(request)
-    convert_params(raw, NoParams)
+    given, expand = take_expansions(raw, EXPANDABLE)
+    convert_params(given, NoParams)
 
     async def expire(tx: AsyncConnection, origin: Origin):
-        return as_resource(await operations.expire_checkout_session(tx, caller.scope, session_id, origin))
+        session = await operations.expire_checkout_session(tx, caller.scope, session_id, origin)
+        return await _shown(tx, caller.scope, session, expand)
 
     return await respond_once(conn, request, caller, raw, expire)
 
@@ -77,7 +117,7 @@ async def expire_checkout_session(request: Request, conn: Connection, caller: Ca
 async def list_line_items(request: Request, conn: Connection, caller: Caller, session_id: FromPath[str]) -> Response:
     params = convert_params(query_params(request), ListParams)
     session = await store.get_session(conn, caller.scope, session_id)
-    return list_response(f"{PATH}/{session_id}/line_items", page_of_line_items(session.line_items, params),
+    return list_response(_line_items_path(session_id), page_of_line_items(session.line_items, params),
                          partial(line_item_resource, session))
 
 

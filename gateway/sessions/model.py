@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from gateway.listing import Created, ListParams
 from gateway.payments.model import (
     AmountMinor,
     Currency,
     Metadata,
+    PaymentIntentResource,
     PaymentMethodTypes,
     ServiceInputs,
     ShortText,
@@ -124,7 +125,8 @@ class CheckoutSessionList(ListParams, frozen=True, kw_only=True, forbid_unknown_
 
 class CheckoutSessionResource(msgspec.Struct, frozen=True, kw_only=True):
     """Stripe's Checkout Session object: every top-level field Stripe has, null (or empty)
-    where nothing of ours applies, plus the portal's fields."""
+    where nothing of ours applies, plus the portal's fields. ``line_items`` is there only
+    when expanded, and ``payment_intent`` whole only when expanded (``expand[]``)."""
 
     id: str
     object: Literal["checkout.session"] = "checkout.session"
@@ -164,7 +166,7 @@ class CheckoutSessionResource(msgspec.Struct, frozen=True, kw_only=True):
     metadata: dict[str, str]
     mode: Literal["payment"] = "payment"
     origin_context: None = None
-    payment_intent: str
+    payment_intent: str | PaymentIntentResource
     payment_link: None = None
     payment_method_collection: None = None
     payment_method_configuration_details: None = None
@@ -188,6 +190,7 @@ class CheckoutSessionResource(msgspec.Struct, frozen=True, kw_only=True):
     ui_mode: Literal["hosted"] = "hosted"
     url: str | None
     wallet_options: None = None
+    line_items: LineItemList | UnsetType = UNSET
     # The portal's fields (see CheckoutSessionCreate).
     service: str | None
     service_inputs: dict[str, str]
@@ -232,6 +235,16 @@ class LineItemResource(msgspec.Struct, frozen=True, kw_only=True):
     metadata: None = None
     price: PriceResource
     quantity: int
+
+
+class LineItemList(msgspec.Struct, frozen=True, kw_only=True):
+    """A session's line items as Stripe embeds them when ``line_items`` is expanded: the
+    first page of ``GET /v1/checkout/sessions/{id}/line_items``, which ``url`` names."""
+
+    object: Literal["list"] = "list"
+    data: list[LineItemResource]
+    has_more: bool
+    url: str
 
 
 def as_resource(session: CheckoutSession) -> CheckoutSessionResource:

@@ -110,6 +110,56 @@ def test_line_items_in_their_order_with_pages(client):
     assert client.v1.checkout.sessions.line_items.list(session.id).to_dict() == items.to_dict()
 
 
+def test_line_items_and_the_payment_intent_expanded_as_stripe_expands_them(client):
+    session = create(client, expand=["line_items"])
+    assert session.line_items.to_dict() == client.v1.checkout.sessions.line_items.list(session.id).to_dict()
+    assert (session.line_items.url, session.line_items.has_more) == (f"/v1/checkout/sessions/{session.id}/line_items",
+                                                                     False)
+    assert [(i.description, i.quantity, i.amount_total) for i in session.line_items.data] == [
+        ("Lệ phí cấp bản sao", 3, 150_000), ("Phí gửi qua bưu điện", 1, 20_000)]
+    assert isinstance(session.payment_intent, str)
+    # Includable: absent unless asked for.
+    assert "line_items" not in client.v1.checkout.sessions.retrieve(session.id).to_dict()
+    both = client.v1.checkout.sessions.retrieve(session.id, params={"expand": ["line_items", "payment_intent"]})
+    assert both.line_items.to_dict() == session.line_items.to_dict()
+    assert both.payment_intent.to_dict() == client.v1.payment_intents.retrieve(session.payment_intent).to_dict()
+    [listed] = client.v1.checkout.sessions.list(params={"expand": ["data.line_items", "data.payment_intent"]}).data
+    assert listed.to_dict() == both.to_dict()
+    expired = client.v1.checkout.sessions.expire(session.id, params={"expand": ["payment_intent"]})
+    assert (expired.payment_intent.status, expired.payment_intent.cancellation_reason) == ("canceled", "abandoned")
+    # The first page of its line items, as Stripe embeds them: the rest through their url.
+    many = create(client, line_items=[ITEMS[1]] * 12, expand=["line_items"])
+    assert (len(many.line_items.data), many.line_items.has_more) == (10, True)
+
+
+@pytest.mark.parametrize(("ask", "message"), [
+    (lambda c, s: c.v1.checkout.sessions.retrieve(s.id, params={"expand": ["customer_details"]}),
+     "This property cannot be expanded (customer_details)."),
+    (lambda c, s: c.v1.checkout.sessions.retrieve(s.id, params={"expand": ["line_items", "line_items.data.price"]}),
+     "This property cannot be expanded (line_items.data.price)."),
+    (lambda c, s: c.v1.checkout.sessions.list(params={"expand": ["line_items"]}),
+     "This property cannot be expanded (line_items). You may want to try expanding 'data.line_items' instead."),
+    (lambda c, s: c.v1.checkout.sessions.create(params={
+        "mode": "payment", "line_items": ITEMS, "success_url": SUCCESS_URL, "expand": ["invoice"]}),
+     "This property cannot be expanded (invoice)."),
+    (lambda c, s: c.v1.checkout.sessions.line_items.list(s.id, params={"expand": ["data.price.product"]}),
+     "This property cannot be expanded (data.price.product)."),
+    (lambda c, s: c.v1.payment_intents.retrieve(s.payment_intent, params={"expand": ["no_such_thing"]}),
+     "This property cannot be expanded (no_such_thing)."),
+    (lambda c, s: c.v1.refunds.list(params={"expand": ["data.charge"]}),
+     "This property cannot be expanded (data.charge)."),
+    (lambda c, s: c.v1.checkout.sessions.retrieve(s.id, params={"expand": ["a.b.c.d.e"]}),
+     "You cannot expand more than 4 levels of a property."),
+])
+def test_what_cannot_be_expanded_is_refused_naming_it(client, ask, message):
+    session = create(client)
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        ask(client, session)
+    assert (refused.value.http_status, refused.value.error.type) == (400, "invalid_request_error")
+    assert (refused.value.user_message, refused.value.param) == (message, "expand")
+    assert len(client.v1.checkout.sessions.list().data) == 1  # a refused create made nothing
+
+
 def test_every_top_level_field_of_stripes_own_objects(client):
     fixtures = json.loads(STRIPE_FIXTURES.read_text())["resources"]
     session = create(client)
