@@ -1,9 +1,12 @@
-"""``publicpay serve``: migrate, then serve the HTTP API under uvicorn."""
+"""``publicpay serve``: migrate, then serve the HTTP API under uvicorn: this process
+supervises the worker processes, which share one listening socket, and stops them as a
+service must on SIGTERM or SIGINT (see ``Workers``)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import shutil
 import signal
@@ -16,11 +19,15 @@ from collections.abc import Iterator
 import psycopg
 import typer
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
 
 from gateway.commands.common import console, migrated_database, settings_or_exit
 from gateway.observability.logs import logging_config
 from gateway.settings import Settings
 from gateway.startup import prepare_catalogue
+
+log = logging.getLogger(__name__)
 
 
 def serve(
@@ -38,9 +45,8 @@ def serve(
         os.environ["PUBLICPAY_DATABASE_URL"] = url
         if "PUBLICPAY_PUBLIC_URL" not in os.environ:
             os.environ["PUBLICPAY_PUBLIC_URL"] = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-        # uvicorn shuts down gracefully on SIGTERM, then raises the signal again; by default
-        # that kills the process before the embedded PostgreSQL is stopped. Exiting through
-        # the `with` blocks instead stops it.
+        # A SIGTERM before the workers run (they take over the signal) exits through the
+        # `with` blocks, which stop the embedded PostgreSQL, rather than killing this process.
         signal.signal(signal.SIGTERM, _exit_normally)
         _fresh_metrics_directory(settings)
         with _sandboxes(settings):
@@ -49,7 +55,8 @@ def serve(
 
 
 def _serve(host: str, port: int, workers: int, settings: Settings) -> None:
-    uvicorn.run(
+    stop_within_s = settings.shutdown_timeout_ms / 1000
+    config = uvicorn.Config(
         "gateway.app:app_from_environment",
         factory=True,
         host=host,
@@ -60,7 +67,50 @@ def _serve(host: str, port: int, workers: int, settings: Settings) -> None:
         # A line per request costs a worker about a tenth of its time; requests are
         # traced by their Request-Id and events instead.
         access_log=False,
+        # Then the requests still running are cancelled (their transactions roll back),
+        # and the background jobs stop (gateway/background.py) in the time that is left.
+        timeout_graceful_shutdown=stop_within_s * REQUESTS_SHARE_OF_SHUTDOWN,
     )
+    workers_ = Workers(config, [config.bind_socket()], stop_within_s=stop_within_s)
+    workers_.run()
+    if workers_.failed_to_start():  # uvicorn has stopped them all, and said why
+        raise typer.Exit(STARTUP_FAILURE)
+
+
+REQUESTS_SHARE_OF_SHUTDOWN = 0.8
+
+
+class Workers(Multiprocess):
+    """uvicorn's supervisor of the worker processes (it restarts one that dies), one worker
+    included, stopping within the shutdown timeout.
+
+    On SIGTERM it closes its own copy of the listening socket before it tells the workers to
+    stop (they close theirs, and finish the requests in flight): while any copy is open the
+    kernel keeps accepting connections into the socket's queue, which then wait unanswered,
+    instead of being refused at once and retried elsewhere. A worker still busy at the
+    timeout is killed: what it leaves is what a crash leaves, which loses nothing (a request's
+    transaction rolls back; a webhook delivery is due again when its lease ends)."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket], *, stop_within_s: float) -> None:
+        super().__init__(config, sockets)
+        self.stop_within_s = stop_within_s
+
+    def terminate_all(self) -> None:
+        for listening in self.sockets:
+            listening.close()
+        super().terminate_all()
+
+    def failed_to_start(self) -> bool:
+        return any(worker.exitcode == STARTUP_FAILURE for worker in self.processes)
+
+    def join_all(self) -> None:
+        deadline = time.monotonic() + self.stop_within_s
+        for worker in self.processes:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.exitcode is None:
+                log.warning("worker %s still busy after the shutdown timeout: killed", worker.pid)
+                worker.kill()
+                worker.process.join()
 
 
 def _fresh_metrics_directory(settings: Settings) -> None:
