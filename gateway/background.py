@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 # Expired keys answer as absent whether deleted or not: deleting them only bounds the table.
 IDEMPOTENCY_CLEANUP_INTERVAL_S = 600
+# Beyond a delivery's timeout, for its attempt to be recorded.
+STOP_MARGIN_S = 1.0
 
 
 async def run_every(interval_s: float, job: Callable[[], Awaitable[int]], what: str, stop: asyncio.Event) -> None:
@@ -79,7 +81,11 @@ async def background_jobs(pool: AsyncConnectionPool, providers: Providers,
             yield nightly
     finally:
         stop.set()
-        for job in jobs:
+        # Each job ends its round: a webhook delivery in flight is answered and recorded, not
+        # cut off to be sent again. A round that outlasts a delivery's timeout is cancelled
+        # (its transaction rolls back; the next process to run it does it again).
+        _, unfinished = await asyncio.wait(jobs, timeout=settings.webhook_timeout_ms / 1000 + STOP_MARGIN_S)
+        for job in unfinished:
             job.cancel()
         for job in jobs:
             with contextlib.suppress(asyncio.CancelledError):

@@ -38,6 +38,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     webhook_timeout_ms: Annotated[int, Meta(ge=100, le=60_000)] = 10_000
     webhook_retry_base_ms: Annotated[int, Meta(ge=10, le=3_600_000)] = 30_000
     webhook_poll_ms: Annotated[int, Meta(ge=10, le=60_000)] = 1_000
+    # The longest `serve` takes to stop after SIGTERM (gateway/commands/serve.py): requests
+    # in flight have four fifths of it to finish, the background jobs the rest.
+    shutdown_timeout_ms: Annotated[int, Meta(ge=1_000, le=3_600_000)] = 25_000
     # How often each server process voids pending ledger transfers past their timeout.
     ledger_expiry_poll_ms: Annotated[int, Meta(ge=10, le=3_600_000)] = 5_000
     # How long a server process trusts an API key it found active without looking again: a

@@ -31,22 +31,27 @@ async def run_delivery_worker(pool: AsyncConnectionPool, settings: Settings, sto
     async with httpx.AsyncClient(timeout=timeout_s) as client, pool.connection() as listener:
         await listener.execute(f"LISTEN {store.CHANNEL}")
         in_flight: set[asyncio.Task] = set()
-        while not stop.is_set():
-            try:
-                async with pool.connection() as conn:
-                    due = await store.claim_due(conn, BATCH, lease)
-            except Exception:  # the database may be restarting: the worker must outlive it
-                log.exception("claiming webhook deliveries failed; trying again")
-                due = []
-            for delivery in due:
-                # Each delivery in a task of its own: a slow endpoint holds only its own.
-                task = asyncio.create_task(_deliver(pool, client, delivery, settings))
-                in_flight.add(task)
-                task.add_done_callback(in_flight.discard)
-            if len(due) < BATCH:
-                await _wait_for_work(listener, settings.webhook_poll_ms / 1000)
-        for task in in_flight:
-            task.cancel()
+        try:
+            while not stop.is_set():
+                try:
+                    async with pool.connection() as conn:
+                        due = await store.claim_due(conn, BATCH, lease)
+                except Exception:  # the database may be restarting: the worker must outlive it
+                    log.exception("claiming webhook deliveries failed; trying again")
+                    due = []
+                for delivery in due:
+                    # Each delivery in a task of its own: a slow endpoint holds only its own.
+                    task = asyncio.create_task(_deliver(pool, client, delivery, settings))
+                    in_flight.add(task)
+                    task.add_done_callback(in_flight.discard)
+                if len(due) < BATCH:
+                    await _wait_for_work(listener, settings.webhook_poll_ms / 1000)
+            # Stopping: no new claims; the deliveries in flight end within their timeout.
+            if in_flight:
+                await asyncio.wait(set(in_flight))
+        finally:  # cancelled: what is cut off stays claimed, and is due again after its lease
+            for task in in_flight:
+                task.cancel()
 
 
 async def _wait_for_work(listener, poll_s: float) -> None:
