@@ -69,6 +69,8 @@ class CardResult(msgspec.Struct, frozen=True, kw_only=True, tag="card"):
 
     provider_ref: str
     state: PaymentState
+    amount_minor: int | None = None  # what the acquirer took (Stripe's amount_received); None on a decline
+    currency: str | None = None
     failure_code: str | None = None  # Stripe's error code, e.g. card_declined
     decline_code: str | None = None  # Stripe's decline_code, e.g. insufficient_funds
 

@@ -65,7 +65,9 @@ class CardAdapter:
             return CardResult(provider_ref=error.payment_intent.id, state=PaymentState.FAILED,
                               failure_code=error.code, decline_code=error.decline_code)
         intent = self._read(response, PaymentIntent)
-        return CardResult(provider_ref=intent.id, state=_state(intent))
+        taken = _state(intent) is PaymentState.SUCCEEDED
+        return CardResult(provider_ref=intent.id, state=_state(intent), currency=intent.currency.upper(),
+                          amount_minor=intent.amount_received if taken else None)
 
     def parse_callback(self, message: InboundMessage) -> CallbackEvent:
         verify_signature_header(message.body, message.headers.get("stripe-signature"), self.config.webhook_secret,

@@ -32,7 +32,9 @@ from providers.clock import now_to_the_second
 from providers.simulation.app import require_bearer, sandbox_app
 from providers.simulation.notifier import CallbackNotifier
 from providers.simulation.processed import ProcessedBook
-from providers.simulation.scenarios import SandboxTiming, Scenario, paid_amount_minor, plan_callbacks
+from providers.simulation.scenarios import (
+    UNKNOWN_SCENARIO, SandboxTiming, Scenario, chosen_scenario, paid_amount_minor, plan_callbacks,
+)
 
 # Stripe's test PaymentMethods: None succeeds, else (code, decline_code).
 TEST_PAYMENT_METHODS: dict[str, tuple[str, str] | None] = {
@@ -197,11 +199,14 @@ def list_refunds(payment_intent: FromQuery[str], state: State) -> Response[bytes
 
 
 @post("/_sandbox/scenario", sync_to_thread=False)
-def queue_scenario(data: URLEncodedBody[dict[str, str]], state: State) -> dict[str, list[str]]:
+def queue_scenario(data: URLEncodedBody[dict[str, str]], state: State) -> Response[bytes]:
     """The tester's control: the next PaymentIntent follows this scenario."""
     sandbox: CardSandbox = state.sandbox
-    sandbox.queued.append(Scenario(data["scenario"]))
-    return {"queued": [s.value for s in sandbox.queued]}
+    scenario = chosen_scenario(data)
+    if scenario is None:
+        return _error(400, "invalid_request_error", UNKNOWN_SCENARIO, "parameter_invalid", "scenario")
+    sandbox.queued.append(scenario)
+    return _json({"queued": [s.value for s in sandbox.queued]}, 201)
 
 
 def create_sandbox_app(config: CardConfig, *, webhook_url: str, timing: SandboxTiming = SandboxTiming(),

@@ -24,9 +24,11 @@ from providers.momo.signing import CreatePaymentRequest, MomoMessage, PaymentRes
 from providers.momo.signing import sign_message, verify_message
 from providers.simulation.app import public_base_url, sandbox_app
 from providers.simulation.notifier import CallbackNotifier
-from providers.simulation.page import message_page, html_response, outcome_page
+from providers.simulation.page import html_response, message_page, outcome_page, unknown_scenario_page
 from providers.simulation.processed import ProcessedBook
-from providers.simulation.scenarios import SandboxTiming, Scenario, paid_amount_minor, plan_callbacks
+from providers.simulation.scenarios import (
+    SandboxTiming, Scenario, chosen_scenario, paid_amount_minor, plan_callbacks,
+)
 
 BAD_SIGNATURE, BAD_REQUEST = 11, 20  # MoMo: access denied; bad format
 MIN_AMOUNT, MAX_AMOUNT = 1_000, 50_000_000  # captureWallet's limits, VND
@@ -125,7 +127,9 @@ def pay(data: URLEncodedBody[dict[str, str]], state: State) -> Response[str] | R
         return _expired_page()
     if order is None or order.result_code != WAITING:
         return html_response(message_page("MoMo", "Không có đơn hàng đang chờ: no pending order"), 404)
-    scenario = Scenario(data["scenario"])
+    scenario = chosen_scenario(data)
+    if scenario is None:
+        return unknown_scenario_page("MoMo")
     now = now_to_the_second()
     order.trans_id, order.response_time = sandbox.next_trans_id(), int(now.timestamp() * 1000)
     order.paid_minor = paid_amount_minor(scenario, order.request.amount, sandbox.timing)

@@ -7,7 +7,7 @@ from html import escape
 
 from litestar import Response
 
-from providers.simulation.scenarios import Scenario
+from providers.simulation.scenarios import UNKNOWN_SCENARIO, Scenario
 
 _LABELS = {
     Scenario.SUCCESS: "Thanh toán thành công / Pay",
@@ -36,6 +36,10 @@ def outcome_page(title: str, facts: Mapping[str, str], action: str, hidden: Mapp
 
 def html_response(text: str, status_code: int = 200) -> Response[str]:
     return Response(text, status_code=status_code, media_type="text/html; charset=utf-8")
+
+
+def unknown_scenario_page(title: str) -> Response[str]:
+    return html_response(message_page(title, f"Kịch bản không hợp lệ: {UNKNOWN_SCENARIO}"), 400)
 
 
 def message_page(title: str, reason: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 
 import msgspec
 
@@ -23,6 +24,17 @@ class Scenario(enum.StrEnum):
     @property
     def pays(self) -> bool:
         return self is not Scenario.DECLINE
+
+
+def chosen_scenario(form: Mapping[str, str]) -> Scenario | None:
+    """The outcome a tester picked (the form's ``scenario``); None when it names none of ours."""
+    try:
+        return Scenario(form.get("scenario", ""))
+    except ValueError:
+        return None
+
+
+UNKNOWN_SCENARIO = f"scenario must be one of: {', '.join(Scenario)}"
 
 
 class SandboxTiming(msgspec.Struct, frozen=True, kw_only=True):

@@ -19,8 +19,10 @@ from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from providers.clock import BUSINESS_ZONE, now_to_the_second
 from providers.simulation.app import require_bearer, sandbox_app
 from providers.simulation.notifier import CallbackNotifier
-from providers.simulation.page import message_page, html_response, outcome_page
-from providers.simulation.scenarios import SandboxTiming, Scenario, paid_amount_minor, plan_callbacks
+from providers.simulation.page import html_response, message_page, outcome_page, unknown_scenario_page
+from providers.simulation.scenarios import (
+    SandboxTiming, Scenario, chosen_scenario, paid_amount_minor, plan_callbacks,
+)
 from providers.vietqr.bank_api import BankError, ReturnAnswer, ReturnRequest, SearchRequest
 from providers.vietqr.config import VietqrConfig
 from providers.vietqr.emvco import decode_vietqr
@@ -96,7 +98,9 @@ def transfer(data: URLEncodedBody[dict[str, str]], state: State) -> Response[str
         return html_response(message_page("VietQR", f"Mã QR không hợp lệ: {problem}"), 400)
     if (qr.acquirer_bin, qr.account_number) != (sandbox.config.acquirer_bin, sandbox.config.account_number):
         return html_response(message_page("VietQR", "Tài khoản không thuộc ngân hàng này: not our account"), 404)
-    scenario = Scenario(data["scenario"])
+    scenario = chosen_scenario(data)
+    if scenario is None:
+        return unknown_scenario_page("VietQR")
     if not scenario.pays:
         return html_response(message_page("VietQR", "Giao dịch bị từ chối: the payer's bank declined"), 402)
     asked_minor = _amount_sent(data.get("amount", ""), qr.amount_minor)

@@ -18,11 +18,13 @@ from litestar.response import Redirect
 
 from providers.simulation.app import sandbox_app
 from providers.simulation.notifier import CallbackNotifier
-from providers.simulation.page import message_page, html_response, outcome_page
+from providers.simulation.page import html_response, message_page, outcome_page, unknown_scenario_page
 from providers.clock import now_to_the_second
 from providers.errors import MalformedMessage
 from providers.simulation.processed import ProcessedBook
-from providers.simulation.scenarios import SandboxTiming, Scenario, paid_amount_minor, plan_callbacks
+from providers.simulation.scenarios import (
+    SandboxTiming, Scenario, chosen_scenario, paid_amount_minor, plan_callbacks,
+)
 from providers.vnpay import api
 from providers.vnpay.callbacks import ACKNOWLEDGING_CODES
 from providers.vnpay.config import VnpayConfig
@@ -118,7 +120,9 @@ def pay(data: URLEncodedBody[dict[str, str]], state: State) -> Response[str] | R
         return html_response(message_page("VNPAY", f"Giao dịch đã quá thời gian chờ thanh toán ({EXPIRED})"), 400)
     if txn is None or txn.status != api.INCOMPLETE:
         return html_response(message_page("VNPAY", "Không tìm thấy giao dịch đang chờ: no pending transaction"), 404)
-    scenario = Scenario(data["scenario"])
+    scenario = chosen_scenario(data)
+    if scenario is None:
+        return unknown_scenario_page("VNPAY")
     txn.transaction_no, txn.pay_date = sandbox.next_number(), api.format_time(now)
     txn.paid_minor = paid_amount_minor(scenario, txn.amount_minor, sandbox.timing)
     txn.status = api.PAID if scenario.pays else api.ERROR

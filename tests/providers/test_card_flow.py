@@ -57,6 +57,7 @@ async def test_stripe_test_payment_methods(world: World, method: str, failure_co
     ref, result = await charge(world, method)
     succeeded = failure_code is None
     assert (result.failure_code, result.decline_code) == (failure_code, decline_code)
+    assert (result.amount_minor, result.currency) == ((AMOUNT, "VND") if succeeded else (None, None))
     assert result.state is (PaymentState.SUCCEEDED if succeeded else PaymentState.FAILED)
     [event] = await callbacks_about(world, ref, 1)
     assert (event.attempt_ref, event.provider_ref, event.amount_minor, event.currency) == (
@@ -92,6 +93,24 @@ async def test_queued_scenarios(world: World, scenario: str, callbacks: int, amo
     assert len(world.receiver.about(ref)) == callbacks
     assert {e.event_key for e in events} == ({events[0].event_key} if events else set())
     assert {e.amount_minor for e in events} == ({amount_minor} if events else set())
+
+
+async def test_the_synchronous_answer_says_what_the_acquirer_took(world: World) -> None:
+    """A wrong amount shows in the answer to the payment itself, not only in the webhook."""
+    _, result = await charge(world, scenario="wrong_amount")
+    assert (result.state, result.amount_minor) == (PaymentState.SUCCEEDED, AMOUNT + FAST.wrong_amount_delta_minor)
+
+
+async def test_an_unknown_scenario_is_refused_in_stripes_error_shape(world: World) -> None:
+    for scenario in ("hang_forever", ""):
+        refused = await world.client.post(f"{world.sandbox_url}/_sandbox/scenario", data={"scenario": scenario})
+        assert refused.status_code == 400
+        assert refused.json()["error"] | {"message": ""} == {
+            "type": "invalid_request_error", "code": "parameter_invalid", "param": "scenario", "message": "",
+            "decline_code": None, "payment_intent": None}
+        assert "calls_back_five_times" in refused.json()["error"]["message"]
+    _, result = await charge(world)  # nothing was queued
+    assert result.state is PaymentState.SUCCEEDED and result.amount_minor == AMOUNT
 
 
 async def test_hostile_webhooks(world: World) -> None:

@@ -178,6 +178,16 @@ async def test_an_order_left_unpaid_past_its_order_expire_time_has_expired() -> 
         assert world.receiver.about(ref) == []
 
 
+async def test_an_unknown_outcome_is_refused_and_the_order_can_still_be_paid(world: World) -> None:
+    ref = new_ref()
+    await world.adapter.start_payment(start(world, ref))
+    refused = await world.client.post(f"{world.sandbox_url}/pay", data={"orderId": ref, "scenario": "SUCCESS!"})
+    assert refused.status_code == 400 and "never_calls_back" in refused.text
+    assert (await world.adapter.query_payment(payment_query(ref))).state is PaymentState.PENDING
+    paid = await world.client.post(f"{world.sandbox_url}/pay", data={"orderId": ref, "scenario": "success"})
+    assert paid.status_code == 302
+
+
 async def test_an_order_within_its_order_expire_time_can_be_paid(world: World) -> None:
     ref, status, _ = await pay(world, "never_calls_back")  # 15 minutes of MoMo's, real ones here
     assert status == 302

@@ -126,6 +126,12 @@ async def test_the_payer_may_send_another_amount_than_the_qr_asks(world: World, 
         assert await callbacks_about(world, ref, 1) == [credit]
 
 
+async def test_an_unknown_outcome_is_refused_and_books_nothing(world: World) -> None:
+    ref, status, transaction_id = await transfer(world, "pay_half")
+    assert (status, transaction_id) == (400, "")
+    assert await world.adapter.find_credits(payment_query(ref)) == []
+
+
 @pytest.mark.parametrize("typed", ["0", "-5", "12.5", "１０００", "500000000"])
 async def test_an_amount_that_is_none_is_refused_by_the_bank(world: World, typed: str) -> None:
     ref, status, transaction_id = await transfer(world, amount=typed)

@@ -249,6 +249,18 @@ async def test_an_order_left_unpaid_past_its_expiry_cannot_be_paid_and_has_faile
     assert (status_now.state, status_now.failure_code) == (PaymentState.FAILED, "expired")
 
 
+async def test_an_unknown_outcome_is_refused_and_the_order_can_still_be_paid(world: World) -> None:
+    ref = new_ref()
+    redirect = await world.adapter.start_payment(start(ref))
+    assert (await world.client.get(redirect.url)).status_code == 200
+    for scenario in ("refund_twice", ""):
+        refused = await world.client.post(f"{world.sandbox_url}/paymentv2/pay", data={"txn_ref": ref,
+                                                                                     "scenario": scenario})
+        assert refused.status_code == 400 and "calls_back_five_times" in refused.text
+    paid = await world.client.post(f"{world.sandbox_url}/paymentv2/pay", data={"txn_ref": ref, "scenario": "success"})
+    assert paid.status_code == 302
+
+
 async def test_a_decline_is_not_an_expiry(world: World) -> None:
     ref, _, _ = await pay(world, "decline")
     declined = await world.adapter.query_payment(payment_query(ref, age_s=CONFIG.expire_after_s + 1))
