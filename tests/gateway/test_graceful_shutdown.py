@@ -122,41 +122,60 @@ def deliveries(database_url: str) -> list[tuple]:
             "  FROM gateway.webhook_deliveries d JOIN gateway.events e ON e.id = d.event_id ORDER BY d.id").fetchall()
 
 
-def test_sigterm_finishes_what_is_in_flight_refuses_new_connections_and_loses_nothing(
-        empty_database_url, tmp_path, receiver) -> None:
-    port = free_port()
-    log = tmp_path / "serve.log"
-    environ = publicpay_environ({
-        "PUBLICPAY_DATABASE_URL": empty_database_url, "PUBLICPAY_HOME": str(tmp_path / "home"),
+def serve_environ(database_url: str, home: Path, shutdown_timeout_s: float) -> dict[str, str]:
+    return publicpay_environ({
+        "PUBLICPAY_DATABASE_URL": database_url, "PUBLICPAY_HOME": str(home),
         "PUBLICPAY_LOG_LEVEL": "WARNING", "PUBLICPAY_RECONCILIATION_AT": "off",
-        "PUBLICPAY_SHUTDOWN_TIMEOUT_MS": str(SHUTDOWN_TIMEOUT_S * 1000),
+        "PUBLICPAY_SHUTDOWN_TIMEOUT_MS": str(round(shutdown_timeout_s * 1000)),
         "PUBLICPAY_WEBHOOK_TIMEOUT_MS": str(WEBHOOK_TIMEOUT_S * 1000), "PUBLICPAY_WEBHOOK_POLL_MS": "100",
         "PUBLICPAY_WEBHOOK_RETRY_BASE_MS": "100", "PUBLICPAY_SANDBOX_TIME_SCALE": "0.001"})
-    server = start_server(environ, port, log)
-    try:
-        agency = f"AG{uuid.uuid4().hex[:10].upper()}"
-        secret = asyncio.run(_new_key(empty_database_url, agency))
-        client = stripe.StripeClient(secret, base_addresses={"api": f"http://127.0.0.1:{port}"},
-                                     max_network_retries=0)
-        client.v1.webhook_endpoints.create(params={"url": receiver.url, "enabled_events": ["*"]})
-        intent = create(client, payment_method_types=["card"])
-        assert receiver.arrived.acquire(timeout=PATIENCE_S), "the created event's delivery never came"
 
-        answers: list = []
-        with psycopg.connect(empty_database_url) as holder, psycopg.connect(empty_database_url,
-                                                                            autocommit=True) as watcher:
-            holder.execute("SELECT 1 FROM gateway.payment_intents WHERE id = %s FOR UPDATE", (intent.id,))
-            cancelling = threading.Thread(target=lambda: answers.append(client.v1.payment_intents.cancel(intent.id)))
-            cancelling.start()
+
+class InFlight:
+    """A new agency's PaymentIntent whose created event's delivery the receiver holds, and a
+    request to cancel it that waits for the intent's row lock, which the test holds."""
+
+    def __init__(self, database_url: str, port: int, receiver: GatedReceiver) -> None:
+        self.agency = f"AG{uuid.uuid4().hex[:10].upper()}"
+        client = stripe.StripeClient(asyncio.run(_new_key(database_url, self.agency)),
+                                     base_addresses={"api": f"http://127.0.0.1:{port}"}, max_network_retries=0)
+        client.v1.webhook_endpoints.create(params={"url": receiver.url, "enabled_events": ["*"]})
+        self.intent = create(client, payment_method_types=["card"])
+        assert receiver.arrived.acquire(timeout=PATIENCE_S), "the created event's delivery never came"
+        self.holder = psycopg.connect(database_url)
+        self.holder.execute("SELECT 1 FROM gateway.payment_intents WHERE id = %s FOR UPDATE", (self.intent.id,))
+        self.answers: list = []
+        self.errors: list = []
+        self.cancelling = threading.Thread(target=self._cancel, args=(client,))
+        self.cancelling.start()
+        with psycopg.connect(database_url, autocommit=True) as watcher:
             eventually(lambda: waiting_on_a_lock(watcher), "the cancel request waits for the intent's row lock")
 
-            stopped_at = time.monotonic()
-            server.send_signal(signal.SIGTERM)
-            eventually(lambda: refuses_connections(port), "new connections are refused")
-            assert cancelling.is_alive(), "the request in flight must still be in flight"
-            holder.commit()  # lets the request in flight go on
-        cancelling.join(PATIENCE_S)
-        assert [answer.status for answer in answers] == ["canceled"]
+    def _cancel(self, client: stripe.StripeClient) -> None:
+        try:
+            self.answers.append(client.v1.payment_intents.cancel(self.intent.id))
+        except stripe.StripeError as error:
+            self.errors.append(error)
+
+    def release(self) -> None:
+        self.holder.commit()
+        self.holder.close()
+        self.cancelling.join(PATIENCE_S)
+
+
+def test_sigterm_finishes_what_is_in_flight_refuses_new_connections_and_loses_nothing(
+        empty_database_url, tmp_path, receiver) -> None:
+    port, log = free_port(), tmp_path / "serve.log"
+    environ = serve_environ(empty_database_url, tmp_path / "home", SHUTDOWN_TIMEOUT_S)
+    server = start_server(environ, port, log)
+    try:
+        flight = InFlight(empty_database_url, port, receiver)
+        stopped_at = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        eventually(lambda: refuses_connections(port), "new connections are refused")
+        assert flight.cancelling.is_alive(), "the request in flight must still be in flight"
+        flight.release()
+        assert [answer.status for answer in flight.answers] == ["canceled"], flight.errors
         assert refuses_connections(port)
         # The requests are done, so the workers stop their background jobs now: a server
         # that cut its deliveries off would have done so within this time (on a slower
@@ -184,12 +203,41 @@ def test_sigterm_finishes_what_is_in_flight_refuses_new_connections_and_loses_no
                    "every delivery succeeds after the restart")
         with psycopg.connect(empty_database_url) as conn:
             events = {row[0] for row in conn.execute("SELECT id FROM gateway.events WHERE agency_code = %s",
-                                                     (agency,))}
+                                                     (flight.agency,))}
         assert len(events) == 2 and events <= receiver.received()
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=SHUTDOWN_TIMEOUT_S + PATIENCE_S) == 0, log.read_text()
     finally:
         _stop(server)
+
+
+SHORT_SHUTDOWN_S = 4
+# The supervisor looks at signals twice a second, and kills and reaps its workers after.
+SUPERVISOR_SLACK_S = 2
+
+
+def test_what_outlasts_the_shutdown_timeout_is_cut_off_as_a_crash_would_and_nothing_is_half_done(
+        empty_database_url, tmp_path, receiver) -> None:
+    port, log = free_port(), tmp_path / "serve.log"
+    server = start_server(serve_environ(empty_database_url, tmp_path / "home", SHORT_SHUTDOWN_S), port, log)
+    try:
+        flight = InFlight(empty_database_url, port, receiver)
+        stopped_at = time.monotonic()
+        server.send_signal(signal.SIGTERM)  # and neither the lock nor the delivery is let go
+        server.wait(timeout=SHORT_SHUTDOWN_S + PATIENCE_S)
+        took_s = time.monotonic() - stopped_at
+        assert server.returncode == 0, log.read_text()
+        assert took_s < SHORT_SHUTDOWN_S + SUPERVISOR_SLACK_S, took_s
+        flight.release()
+    finally:
+        _stop(server)
+    assert flight.answers == [] and len(flight.errors) == 1  # no answer: the request was cut off
+    with psycopg.connect(empty_database_url) as conn:
+        status = conn.execute("SELECT status FROM gateway.payment_intents WHERE id = %s", (flight.intent.id,))
+        assert status.fetchone() == ("requires_payment_method",)  # its transaction rolled back
+    # The delivery cut off is not recorded as an attempt; its lease makes it due again later.
+    [(kind, delivery_status, attempts, recorded, due)] = deliveries(empty_database_url)
+    assert (kind, delivery_status, attempts, recorded, due) == ("payment_intent.created", "pending", 0, 0, False)
 
 
 async def _new_key(database_url: str, agency: str) -> str:
