@@ -1,5 +1,6 @@
-"""What the gateway lends reconciliation: its providers' status queries, and the booking of a
-payment the provider proves paid through the gateway's own settling of the attempt.
+"""What the gateway lends reconciliation: its providers' status queries, the booking of a
+payment the provider proves paid through the gateway's own settling of the attempt, and
+the attempts whose payment it refused for their amount.
 
 Reconciliation may not import the gateway (the arrows point down), so the nightly job, the
 ``publicpay reconcile`` command and the console hand it a :class:`Recovery` built here.
@@ -7,20 +8,20 @@ Reconciliation may not import the gateway (the arrows point down), so the nightl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
 from psycopg import AsyncConnection
 
 from gateway.payments import attempt_store
-from gateway.payments.model import AttemptStatus
+from gateway.payments.model import AttemptFlag, AttemptStatus
 from gateway.payments.outcomes import Result
 from gateway.payments.settling import settle_attempt
 from gateway.provider_setup import Providers
 from providers.errors import ProviderError
 from providers.model import PaymentState, PaymentStatus
 from providers.protocol import PaymentQuery
-from reconciliation.recovery import QueryStatus, Recovered, Recovery
+from reconciliation.recovery import QueryStatus, Recovered, Recovery, RefusedAttempt
 
 Connect = Callable[[], AbstractAsyncContextManager[AsyncConnection]]  # e.g. pool.connection
 
@@ -65,5 +66,21 @@ async def book_paid(conn: AsyncConnection, provider: str, attempt_ref: str, stat
     return Recovered(transfer_ids=tuple(row[0] for row in rows), booked_now=verdict.book_payment)
 
 
+async def refused_attempts(conn: AsyncConnection, provider: str,
+                           attempt_refs: Sequence[str]) -> dict[str, RefusedAttempt]:
+    """Those of the references that name an attempt of ours at ``provider`` whose payment
+    was refused for its amount (flagged amount_mismatch, never paid): nothing was booked."""
+    refused = {}
+    for attempt_ref in attempt_refs:
+        attempt = await attempt_store.find_attempt(conn, attempt_ref)
+        if (attempt is not None and attempt.provider == provider and attempt.flag == AttemptFlag.AMOUNT_MISMATCH
+                and attempt.status != AttemptStatus.SUCCEEDED):
+            refused[attempt_ref] = RefusedAttempt(
+                attempt_ref=attempt_ref, intent_id=attempt.intent_id, status=attempt.status, flag=attempt.flag,
+                amount_minor=attempt.amount_minor, currency=attempt.currency, created_at=attempt.created_at)
+    return refused
+
+
 def gateway_recovery(providers: Providers, connect: Connect) -> Recovery:
-    return Recovery(query_status=status_query(providers, connect), book_paid=book_paid)
+    return Recovery(query_status=status_query(providers, connect), book_paid=book_paid,
+                    refused_attempts=refused_attempts)

@@ -26,7 +26,8 @@ from providers.errors import ProviderError
 from providers.model import PaymentStatus, SettlementLine
 from reconciliation import store
 from reconciliation.digests import file_sha256
-from reconciliation.errors import SettlementFormatError
+from reconciliation.errors import RunRefused, SettlementFormatError
+from reconciliation.exceptions import resolve_late_booking
 from reconciliation.postings import clearing_account, provider_account_specs
 from reconciliation.recovery import Recovery, proves_paid
 from reconciliation.runs import ProviderSetup, Run, RunStep
@@ -118,7 +119,8 @@ async def load(ctx: RunContext) -> bool:
 
 async def classify(ctx: RunContext) -> bool:
     async with ctx.conn.transaction():
-        await store.classify(ctx.conn, ctx.run.id, ctx.clearing_id, ctx.day, ctx.setup.carry_window)
+        await store.classify(ctx.conn, ctx.run.id, ctx.setup.provider, ctx.clearing_id, ctx.day,
+                             ctx.setup.carry_window)
         await store.mark_step_done(ctx.conn, ctx.run.id, RunStep.CLASSIFY)
     return True
 
@@ -142,9 +144,38 @@ async def recover(ctx: RunContext) -> bool:
     for (line_no, ref, _, amount_minor, currency), status in zip(missing, answers):
         if proves_paid(status, amount_minor, currency):
             await book_recovered(ctx, line_no, ref, status)
+    await class_refused_payments(ctx)
+    await match_late_bookings(ctx)
     async with ctx.conn.transaction():
         await store.mark_step_done(ctx.conn, ctx.run.id, RunStep.RECOVER)
     return True
+
+
+async def class_refused_payments(ctx: RunContext) -> None:
+    """A line still missing in the ledger whose attempt the gateway refused for its amount
+    is that, an amount mismatch against the refused attempt, which is kept as evidence."""
+    missing = [(line_no, ref) for line_no, ref, kind, _, _ in await store.lines_missing_in_ledger(ctx.conn, ctx.run.id)
+               if kind == "payment"]
+    refused = await ctx.recovery.refused_attempts(ctx.conn, ctx.setup.provider, [ref for _, ref in missing])
+    async with ctx.conn.transaction():
+        for line_no, ref in missing:
+            if ref in refused:
+                attempt = refused[ref]
+                log.warning("%s settled %s, whose payment the gateway refused: the attempt asked %s %s",
+                            ctx.setup.provider, ref, attempt.amount_minor, attempt.currency)
+                await store.record_refused_attempt(ctx.conn, ctx.run.id, line_no, ref,
+                                                   msgspec.json.encode(attempt).decode())
+
+
+async def match_late_bookings(ctx: RunContext) -> None:
+    """Lines of the provider's earlier files that the ledger lacked then and has now (a
+    callback after their run): their exceptions resolve as late bookings, once each."""
+    for exception_id in await store.late_bookings(ctx.conn, ctx.run.id, ctx.setup.provider, ctx.clearing_id,
+                                                  ctx.day):
+        try:
+            await resolve_late_booking(ctx.conn, exception_id, run=ctx.run)
+        except RunRefused as refused:  # resolved meanwhile by finance staff, or its day closed
+            log.info("late booking of exception %s left as it is: %s", exception_id, refused)
 
 
 async def book_recovered(ctx: RunContext, line_no: int, ref: str, status: PaymentStatus) -> None:
@@ -154,7 +185,7 @@ async def book_recovered(ctx: RunContext, line_no: int, ref: str, status: Paymen
         await store.refuse_if_closed(ctx.conn, ctx.day)
         booked = await ctx.recovery.book_paid(ctx.conn, ctx.setup.provider, ref, status)
         if booked is None:
-            log.warning("%s says %s is paid, but the gateway has no attempt it pays", ctx.setup.provider, ref)
+            log.warning("%s says %s is paid, but the gateway books no attempt of its for it", ctx.setup.provider, ref)
         elif booked.booked_now:
             await store.record_recovery(ctx.conn, ctx.run.id, line_no, ref, ",".join(booked.transfer_ids),
                                         msgspec.json.encode(status).decode())

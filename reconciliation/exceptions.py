@@ -13,7 +13,13 @@ gross sits in suspense; a ledger entry the provider never settled sits in cleari
   own refund transfer;
 - re-query: asks the provider again; a payment it now proves paid is booked by the gateway
   (as the run would have) and its line's gross moves from suspense to clearing; otherwise
-  the exception stays open and the answer is kept in the trail.
+  the exception stays open and the answer is kept in the trail;
+- late booking (a run's, never staff's): the ledger has booked the line's payment since,
+  for its amount (a callback after the run); the line's gross moves as for a re-query.
+
+What a resolution settles (manual match, re-query, late booking) is owed to the agencies
+the ledger's entry booked it for: it is carried to each agency's next remittance
+(``recon.remittance_carries``), since its own run has remitted, or computed what it will.
 """
 
 from __future__ import annotations
@@ -32,7 +38,12 @@ from reconciliation import store
 from reconciliation.errors import RunRefused
 from reconciliation.postings import SUSPENSE, clearing_account, transfer_id
 from reconciliation.recovery import Recovered, Recovery, proves_paid
-from reconciliation.runs import ProviderSetup, ReconException, Resolution
+from reconciliation.runs import ProviderSetup, ReconException, Resolution, Run
+
+RUN_ACTOR = "reconciliation"  # who resolves what a run proves by itself
+# The resolutions whose postings settle the line against the ledger's entry: its money is
+# then due to the entry's agencies.
+SETTLING = {Resolution.MANUAL_MATCH, Resolution.RE_QUERY, Resolution.LATE_BOOKING}
 
 
 class ExceptionEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -71,6 +82,9 @@ async def exception_history(conn: AsyncConnection, exception_id: int) -> list[Ex
 async def resolve_exception(conn: AsyncConnection, exception_id: int, resolution: Resolution, *, actor: str,
                             reason: str, recovery: Recovery | None = None) -> ReconException:
     """Resolve an open exception (re-query may leave it open); returns it as it now stands."""
+    if not resolution.by_staff:
+        raise RunRefused(f"{resolution.value} is for a reconciliation run to find, not to choose",
+                         code="resolution_not_for_staff")
     answer, failure = None, None
     if resolution == Resolution.RE_QUERY:
         if recovery is None:
@@ -80,6 +94,21 @@ async def resolve_exception(conn: AsyncConnection, exception_id: int, resolution
             answer = await recovery.query_status(found.provider, found.attempt_ref)
         except ProviderError as problem:  # kept in the trail; the exception stays open
             failure = str(problem)
+    return await _resolve(conn, exception_id, resolution, actor=actor, reason=reason, recovery=recovery,
+                          answer=answer, failure=failure)
+
+
+async def resolve_late_booking(conn: AsyncConnection, exception_id: int, *, run: Run) -> ReconException:
+    """The line the ledger lacked is booked now, for its amount: ``run`` found it; its
+    money leaves suspense for clearing, and is carried to its agencies' next remittance."""
+    return await _resolve(conn, exception_id, Resolution.LATE_BOOKING, actor=RUN_ACTOR,
+                          reason=f"booked after its run; found by the run of {run.provider} {run.business_day}"
+                                 f" (run {run.id})")
+
+
+async def _resolve(conn: AsyncConnection, exception_id: int, resolution: Resolution, *, actor: str, reason: str,
+                   recovery: Recovery | None = None, answer: PaymentStatus | None = None,
+                   failure: str | None = None) -> ReconException:
     async with conn.transaction():
         found = await _get(conn, exception_id, lock=True)
         if found.status != "open":
@@ -93,6 +122,8 @@ async def resolve_exception(conn: AsyncConnection, exception_id: int, resolution
         if transfers:
             await ledger.post_transfers(conn, transfers, linked=True)
         details = {"transfers": [t.id for t in transfers]}
+        if transfers and resolution in SETTLING:
+            details["carried"] = await _carry_to_remittance(conn, setup, found)
         if answer is not None:
             details["status"] = msgspec.to_builtins(answer)
         if booked is not None:
@@ -106,6 +137,15 @@ async def resolve_exception(conn: AsyncConnection, exception_id: int, resolution
                            " VALUES (%s, %s, %s, %s, %s)",
                            (exception_id, resolution.value, actor, reason, Jsonb(details)))
     return await _get(conn, exception_id)
+
+
+async def _carry_to_remittance(conn: AsyncConnection, setup: ProviderSetup, found: ReconException) -> dict[str, int]:
+    """The line now settles the ledger's entry: what that entry booked for each agency goes
+    to the agency's next remittance (the run of the line's day has computed its own)."""
+    clearing = await ledger.get_account(conn, clearing_account(setup.provider))
+    legs = await store.agency_legs(conn, clearing.id, found.attempt_ref, found.evidence["line"]["kind"])
+    await store.carry_settled_after_run(conn, found.id, setup.currency, legs)
+    return legs
 
 
 def _proved_payment(setup: ProviderSetup, found: ReconException, answer: PaymentStatus | None) -> bool:
@@ -126,6 +166,8 @@ def _postings(setup: ProviderSetup, found: ReconException, resolution: Resolutio
             return [_move(setup, found, "matched", SUSPENSE, clearing_account(setup.provider), line)], True
         case Resolution.WRITE_OFF if found.match_class == "missing_at_provider":
             return [_move(setup, found, "written_off", SUSPENSE, clearing_account(setup.provider), entry)], True
+        case Resolution.LATE_BOOKING:
+            return [_move(setup, found, "late_booking", SUSPENSE, clearing_account(setup.provider), line)], True
         case Resolution.RE_QUERY:
             # The gateway booked the payment (or a callback did meanwhile): the line's gross,
             # left in suspense by the run, now relieves clearing.

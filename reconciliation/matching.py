@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -32,6 +33,10 @@ class MatchClass(enum.StrEnum):
     # Paid just before the day's cut-off and not yet in the provider's file: carried to the
     # next day's run, not an error.
     TIMING_DIFFERENCE = "timing_difference"
+    # Missing in the ledger because the gateway refused the payment: the provider took
+    # another amount than its attempt asked (flagged, nothing booked). Found by the run's
+    # recovery step from the gateway's attempts, not by these rules.
+    AMOUNT_MISMATCH_REFUSED = "amount_mismatch_refused"
 
 
 class LedgerEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -77,7 +82,8 @@ def classify_unsettled(entry: LedgerEntry, day: date, carry_window: timedelta) -
 
 
 def classify_day(
-    lines: Iterable[SettlementLine], entries: Mapping[str, LedgerEntry], day: date, carry_window: timedelta
+    lines: Iterable[SettlementLine], entries: Mapping[str, LedgerEntry], day: date, carry_window: timedelta, *,
+    carried: Mapping[str, LedgerEntry] | None = None, settled_elsewhere: AbstractSet[tuple[str, str]] = frozenset(),
 ) -> list[Classified]:
     """Every line of the file, then every entry of ``day`` the file left out, classified.
 
@@ -85,6 +91,12 @@ def classify_day(
     fits the ledger best, and its other lines are duplicates: so the outcome does not
     depend on the order of the file's lines. ``entries`` holds the ledger entries for the
     file's references and for ``day``, by attempt reference.
+
+    Across midnight: ``carried`` are the day before's timing differences, which this file
+    was to settle (left out, they are missing at the provider now); ``settled_elsewhere``
+    holds the (reference, kind) of the lines in the provider's other files around the day
+    (and the payments earlier runs recovered): an entry of the day among them was settled
+    on the other side of midnight, and is not the day's to judge.
     """
     lines = list(lines)
     merits = [classify_line(line, entries.get(line.attempt_ref)) for line in lines]
@@ -98,8 +110,9 @@ def classify_day(
                    match=match if kept[line.attempt_ref] == index else MatchClass.DUPLICATE_IN_FILE)
         for index, (line, match) in enumerate(zip(lines, merits))
     ]
-    seen = set(kept)
-    for ref, entry in entries.items():
-        if ref not in seen and entry.business_day == day:
+    unsettled = {ref: entry for ref, entry in entries.items() if entry.business_day == day}
+    unsettled |= {ref: entry for ref, entry in (carried or {}).items() if ref not in unsettled}
+    for ref, entry in unsettled.items():
+        if ref not in kept and (ref, entry.kind) not in settled_elsewhere:
             result.append(Classified(attempt_ref=ref, match=classify_unsettled(entry, day, carry_window), entry=entry))
     return result

@@ -18,10 +18,14 @@ from reconciliation.runs import ReconException, Run
 
 
 class AgencyLine(msgspec.Struct, frozen=True, kw_only=True):
+    """settled + brought forward = remitted + carried forward (see reconciliation.remittance_plan)."""
+
     agency: str
     paid_minor: int  # booked in the ledger through this provider on the day
     settled_minor: int  # of the provider's matched lines
+    brought_forward_minor: int  # carries this run's remittance took: money settled later, negative days
     remitted_minor: int  # sent to the agency's treasury account
+    carried_forward_minor: int  # this run's negative total (refunds beyond payments), for the next remittance
 
 
 class Remittance(msgspec.Struct, frozen=True, kw_only=True):
@@ -45,9 +49,21 @@ class DayReport(msgspec.Struct, frozen=True, kw_only=True):
 
 
 AGENCY_LINES = """
-SELECT t.agency, t.paid_minor, t.settled_minor, coalesce(r.amount_minor, 0)
-  FROM recon.agency_totals t LEFT JOIN recon.remittances r ON r.run_id = t.run_id AND r.agency = t.agency
- WHERE t.run_id = %s ORDER BY t.agency
+WITH agencies AS (
+    SELECT agency FROM recon.agency_totals WHERE run_id = %(run_id)s
+    UNION SELECT agency FROM recon.remittances WHERE run_id = %(run_id)s
+    UNION SELECT agency FROM recon.remittance_carries WHERE taken_by_run_id = %(run_id)s OR run_id = %(run_id)s
+)
+SELECT a.agency, coalesce(t.paid_minor, 0), coalesce(t.settled_minor, 0),
+       (SELECT coalesce(sum(c.amount_minor), 0) FROM recon.remittance_carries c
+         WHERE c.taken_by_run_id = %(run_id)s AND c.agency = a.agency)::bigint,
+       coalesce(r.amount_minor, 0),
+       (SELECT coalesce(sum(c.amount_minor), 0) FROM recon.remittance_carries c
+         WHERE c.run_id = %(run_id)s AND c.agency = a.agency)::bigint
+  FROM agencies a
+  LEFT JOIN recon.agency_totals t ON t.run_id = %(run_id)s AND t.agency = a.agency
+  LEFT JOIN recon.remittances r ON r.run_id = %(run_id)s AND r.agency = a.agency
+ ORDER BY a.agency
 """
 REMITTANCES = """
 SELECT transfer_id, agency, treasury_account, amount_minor, currency FROM recon.remittances
@@ -58,8 +74,9 @@ SELECT transfer_id, agency, treasury_account, amount_minor, currency FROM recon.
 async def build_report(conn: AsyncConnection, day: date, provider: str | None = None) -> DayReport:
     providers = []
     for run in await store.runs_of_day(conn, day, provider):
-        agencies = [AgencyLine(agency=a, paid_minor=p, settled_minor=s, remitted_minor=r)
-                    for a, p, s, r in await (await conn.execute(AGENCY_LINES, (run.id,))).fetchall()]
+        agencies = [AgencyLine(agency=a, paid_minor=p, settled_minor=s, brought_forward_minor=b, remitted_minor=r,
+                               carried_forward_minor=c)
+                    for a, p, s, b, r, c in await (await conn.execute(AGENCY_LINES, {"run_id": run.id})).fetchall()]
         remittances = [Remittance(batch_id=b, agency=a, treasury_account=t, amount_minor=m, currency=c)
                        for b, a, t, m, c in await (await conn.execute(REMITTANCES, (run.id,))).fetchall()]
         exceptions = await list_exceptions(conn, day, provider=run.provider, status=None)
@@ -88,7 +105,8 @@ def write_report_csv(report: DayReport, stream: TextIO) -> None:
         rows += [(run.provider, "", name, value) for name, value in sorted(run.totals.items())]
         for line in part.agencies:
             rows += [(run.provider, line.agency, name, getattr(line, name))
-                     for name in ("paid_minor", "settled_minor", "remitted_minor")]
+                     for name in ("paid_minor", "settled_minor", "brought_forward_minor", "remitted_minor",
+                                  "carried_forward_minor")]
     _write(stream, ("provider", "agency", "figure", "value"), rows)
 
 

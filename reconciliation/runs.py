@@ -94,6 +94,13 @@ class Resolution(enum.StrEnum):
     WRITE_OFF = "write_off"  # the difference goes to suspense
     REFUND = "refund"  # the money goes back to the payer through the provider
     RE_QUERY = "re_query"  # ask the provider again; books the payment if it says paid
+    # A later run found the line's payment booked after the line's run (its callback came
+    # late) and matched it; never chosen by staff.
+    LATE_BOOKING = "late_booking"
+
+    @property
+    def by_staff(self) -> bool:
+        return self != Resolution.LATE_BOOKING
 
 
 class ReconException(msgspec.Struct, frozen=True, kw_only=True):

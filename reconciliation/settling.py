@@ -2,7 +2,8 @@
 remittances to the State Treasury; then the run's counts and totals.
 
 Remittances wait for the bank: money is sent to the treasury only once the settlement
-bank's camt.053 shows the provider's net credit. Without a statement the run stops as
+bank's camt.053 shows the provider's net credit. Each takes, with what its run settled,
+what is carried for its agencies from before (a negative day, money settled later). Without a statement the run stops as
 ``awaiting_statement``; running it again with the statement carries it on.
 """
 
@@ -19,6 +20,7 @@ from reconciliation import store
 from reconciliation.bank_check import find_settlement_credit
 from reconciliation.digests import file_sha256
 from reconciliation.postings import remittance_transfer, settlement_transfers, treasury_account, treasury_account_spec
+from reconciliation.remittance_plan import plan_remittances
 from reconciliation.runs import RunStatus, RunStep
 
 if TYPE_CHECKING:
@@ -75,20 +77,27 @@ async def set_status(ctx: RunContext, status: RunStatus) -> None:
 
 
 async def remit(ctx: RunContext) -> bool:
-    """One remittance per agency of what settled for it, payable to treasury, linked."""
+    """One remittance per agency, payable to treasury, linked: what this run settled for
+    it and what is carried for it from before (see reconciliation.remittance_plan)."""
     conn, setup = ctx.conn, ctx.setup
     async with conn.transaction():
         await store.refuse_if_closed(conn, ctx.day)
-        due = {agency: amount for agency, amount in (await store.settled_by_agency(conn, ctx.run.id)).items()
-               if amount > 0}
-        for agency in due:
-            await ledger.create_account(conn, treasury_account_spec(agency, setup.currency))
-        transfers = [remittance_transfer(setup, ctx.day, agency, amount) for agency, amount in due.items()]
+        carries = await store.pending_carries(conn, setup.currency)
+        plan = plan_remittances(await store.settled_by_agency(conn, ctx.run.id), carries.sums_by_agency)
+        due = [entry for entry in plan if entry.remit_minor > 0]
+        for entry in due:
+            await ledger.create_account(conn, treasury_account_spec(entry.agency, setup.currency))
+        transfers = [remittance_transfer(setup, ctx.day, entry.agency, entry.remit_minor) for entry in due]
         if transfers:
             await ledger.post_transfers(conn, transfers, linked=True)
-        for transfer, (agency, amount) in zip(transfers, due.items()):
-            await store.record_remittance(conn, ctx.run.id, agency, treasury_account(agency), amount,
-                                          setup.currency, transfer.id)
+        for transfer, entry in zip(transfers, due):
+            await store.record_remittance(conn, ctx.run.id, entry.agency, treasury_account(entry.agency),
+                                          entry.remit_minor, setup.currency, transfer.id)
+        for entry in plan:
+            await store.take_carries(conn, ctx.run.id, carries.ids_by_agency.get(entry.agency, []))
+            if entry.carried_forward_minor < 0:
+                await store.carry_negative_settlement(conn, ctx.run.id, entry.agency, setup.currency,
+                                                      entry.carried_forward_minor)
         await store.mark_step_done(conn, ctx.run.id, RunStep.REMIT)
     return True
 

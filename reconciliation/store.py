@@ -45,6 +45,10 @@ RUN_LOCK_CLASS = 0x7265_636F  # "reco": one run per provider and day
 DAY_LOCK_CLASS = 0x7265_6364  # "recd": posting into a day against closing it
 SCHEDULE_LOCK_KEY = 0x7265_636F_6E63  # the nightly job, across every gateway process
 COPY_PROGRESS_EVERY = 10_000
+# A provider settles a payment within this many days of its booking: the files of the
+# provider's runs this close to a day are where a payment of the day booked on the other
+# side of midnight, or after its line's run, is found.
+NEARBY_DAYS = 7
 
 T = TypeVar("T")
 
@@ -184,11 +188,13 @@ async def copy_settlement_lines(conn: AsyncConnection, run_id: int, lines: Itera
     return count
 
 
-async def classify(conn: AsyncConnection, run_id: int, clearing_id: int, day: date, carry_window: timedelta) -> None:
+async def classify(conn: AsyncConnection, run_id: int, provider: str, clearing_id: int, day: date,
+                   carry_window: timedelta) -> None:
     """Classify the file's lines, then the day's ledger entries the file left out."""
     day_starts, day_ends = day_bounds(day)
-    params = {"run_id": run_id, "clearing_id": clearing_id, "day_starts": day_starts, "day_ends": day_ends,
-              "carry_window": carry_window}
+    params = {"run_id": run_id, "provider": provider, "clearing_id": clearing_id, "day": day,
+              "day_starts": day_starts, "day_ends": day_ends, "carry_window": carry_window,
+              "nearby_days": NEARBY_DAYS}
     # A fresh million rows in each table: later statements must plan with real counts, not
     # the handful the statistics knew of (a nested loop over a million rows never ends).
     await conn.execute("ANALYZE recon.settlement_lines")
@@ -225,6 +231,24 @@ async def mark_line_matched(conn: AsyncConnection, run_id: int, line_no: int) ->
                        (run_id, line_no))
 
 
+async def record_refused_attempt(conn: AsyncConnection, run_id: int, line_no: int, attempt_ref: str,
+                                 attempt_json: str) -> None:
+    """The line pays an attempt the gateway refused for its amount: so classed, with the attempt kept."""
+    await conn.execute("INSERT INTO recon.refused_attempts (run_id, line_no, attempt_ref, attempt)"
+                       " VALUES (%s, %s, %s, %s::jsonb) ON CONFLICT DO NOTHING",
+                       (run_id, line_no, attempt_ref, attempt_json))
+    await conn.execute("UPDATE recon.matches SET match_class = 'amount_mismatch_refused'"
+                       " WHERE run_id = %s AND line_no = %s", (run_id, line_no))
+
+
+async def late_bookings(conn: AsyncConnection, run_id: int, provider: str, clearing_id: int, day: date) -> list[int]:
+    """The open exceptions of nearby runs whose missing payment the ledger has booked since (ids)."""
+    rows = await (await conn.execute(query("late_bookings"), {
+        "run_id": run_id, "provider": provider, "clearing_id": clearing_id, "day": day,
+        "nearby_days": NEARBY_DAYS})).fetchall()
+    return [exception_id for (exception_id,) in rows]
+
+
 async def forget_unloaded_run(conn: AsyncConnection, run_id: int) -> None:
     """Delete a run whose file could not be loaded, unless a step of it was ever done."""
     await conn.execute("DELETE FROM recon.runs WHERE id = %s AND steps_done = '{}'", (run_id,))
@@ -252,6 +276,56 @@ async def settled_by_agency(conn: AsyncConnection, run_id: int) -> dict[str, int
     rows = await (await conn.execute("SELECT agency, settled_minor FROM recon.agency_totals WHERE run_id = %s"
                                      " ORDER BY agency", (run_id,))).fetchall()
     return dict(rows)
+
+
+async def agency_legs(conn: AsyncConnection, clearing_id: int, attempt_ref: str, kind: str) -> dict[str, int]:
+    """What the ledger booked for each agency under ``attempt_ref`` through this clearing
+    account (refunds negative), by agency."""
+    rows = await (await conn.execute(query("agency_legs"), {"clearing_id": clearing_id, "attempt_ref": attempt_ref,
+                                                            "kind": kind})).fetchall()
+    return dict(rows)
+
+
+async def carry_settled_after_run(conn: AsyncConnection, exception_id: int, currency: str,
+                                  amounts: dict[str, int]) -> None:
+    """Money an exception's resolution settled for each agency, for a later remittance."""
+    for agency, amount_minor in amounts.items():
+        if amount_minor != 0:
+            await conn.execute("INSERT INTO recon.remittance_carries (agency, currency, amount_minor, cause,"
+                               " exception_id) VALUES (%s, %s, %s, 'settled_after_run', %s) ON CONFLICT DO NOTHING",
+                               (agency, currency, amount_minor, exception_id))
+
+
+async def carry_negative_settlement(conn: AsyncConnection, run_id: int, agency: str, currency: str,
+                                    amount_minor: int) -> None:
+    await conn.execute("INSERT INTO recon.remittance_carries (agency, currency, amount_minor, cause, run_id)"
+                       " VALUES (%s, %s, %s, 'negative_settlement', %s) ON CONFLICT DO NOTHING",
+                       (agency, currency, amount_minor, run_id))
+
+
+class PendingCarries(msgspec.Struct, frozen=True, kw_only=True):
+    ids_by_agency: dict[str, list[int]]
+    sums_by_agency: dict[str, int]
+
+
+async def pending_carries(conn: AsyncConnection, currency: str) -> PendingCarries:
+    """The carries no remittance has taken yet, by agency, their rows locked until the
+    transaction ends: a concurrent run waits, then finds them taken. Take them by these ids
+    (a carry added meanwhile is not in these sums, and waits for the next remittance)."""
+    rows = await (await conn.execute("SELECT id, agency, amount_minor FROM recon.remittance_carries"
+                                     " WHERE taken_by_run_id IS NULL AND currency = %s ORDER BY id FOR UPDATE",
+                                     (currency,))).fetchall()
+    ids: dict[str, list[int]] = {}
+    sums: dict[str, int] = {}
+    for id_, agency, amount_minor in rows:
+        ids.setdefault(agency, []).append(id_)
+        sums[agency] = sums.get(agency, 0) + amount_minor
+    return PendingCarries(ids_by_agency=ids, sums_by_agency=sums)
+
+
+async def take_carries(conn: AsyncConnection, run_id: int, carry_ids: list[int]) -> None:
+    await conn.execute("UPDATE recon.remittance_carries SET taken_by_run_id = %s WHERE id = ANY(%s)",
+                       (run_id, carry_ids))
 
 
 async def record_remittance(conn: AsyncConnection, run_id: int, agency: str, treasury: str, amount_minor: int,

@@ -26,6 +26,8 @@ PAGE_SIZE = 50
 STATUSES = {"open": "open", "resolved": "resolved", "all": None}
 READ = needs(Permission.READ_FINANCE)
 
+STAFF_RESOLUTIONS = [resolution for resolution in Resolution if resolution.by_staff]
+
 
 @get("/exceptions", opt=READ)
 async def exception_list(request: Request, conn: Connection, status: FromQuery[str] = "open",
@@ -43,7 +45,7 @@ async def _detail_page(request: Request, conn: AsyncConnection, exception_id: in
     if found is None:
         raise NotFoundException()
     return console_page(request, "console/exception.html", status_code=status_code, found=found,
-                        history=await exception_history(conn, exception_id), resolutions=list(Resolution),
+                        history=await exception_history(conn, exception_id), resolutions=STAFF_RESOLUTIONS,
                         errors=list(errors), action=action, reason=reason)
 
 
@@ -56,7 +58,8 @@ async def exception_detail(request: Request, conn: Connection, exception_id: Fro
 async def resolve(request: Request, conn: Connection, exception_id: FromPath[int]) -> Template | Redirect:
     t = page_translator(request)
     action, reason = await form_field(request, "action"), await form_field(request, "reason")
-    errors = [] if action in {r.value for r in Resolution} else [FieldError("action", t("console.resolve.no_action"))]
+    chosen = action in {resolution.value for resolution in STAFF_RESOLUTIONS}
+    errors = [] if chosen else [FieldError("action", t("console.resolve.no_action"))]
     errors += [] if reason else [FieldError("reason", t("console.reason.missing"))]
     if errors:
         return await _detail_page(request, conn, exception_id, errors=errors, action=action, reason=reason,

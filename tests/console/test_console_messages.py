@@ -13,7 +13,7 @@ from reconciliation.runs import Resolution, RunStatus, SettlementTotals
 from reconciliation.settling import BANK_CREDIT_MISSING
 
 MATCH_CLASSES = ("matched", "amount_mismatch", "currency_mismatch", "missing_in_ledger", "missing_at_provider",
-                 "duplicate_in_file", "timing_difference")
+                 "duplicate_in_file", "timing_difference", "amount_mismatch_refused")
 # What reconciliation.settling.total records in a run's totals.
 TOTALS = (*(field.name for field in msgspec.structs.fields(SettlementTotals)), "fee_minor", "net_settlement_minor",
           "remitted_minor")

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from ledger import store as ledger
 from ledger.model import AccountSpec, NormalSide, PostPending, Transfer
-from providers.model import PaymentState, PaymentStatus
+from providers.model import PaymentState, PaymentStatus, SettlementLine
 from reconciliation.matching import BUSINESS_TIME_ZONE
 from reconciliation.postings import clearing_account, payable_account, provider_account_specs
-from reconciliation.recovery import Recovered, Recovery
+from reconciliation.recovery import Recovered, Recovery, RefusedAttempt
 from reconciliation.runs import ProviderSetup
+from reconciliation.settlement_csv import write_settlement_csv
 
 DATA = Path(__file__).parent.parent / "data" / "reconciliation"
 DAY = date(2026, 11, 21)
@@ -27,6 +28,33 @@ AGENCIES = ("MOJ", "MOH")
 
 def at(hour: int, minute: int = 0, day: date = DAY) -> datetime:
     return datetime.combine(day, time(hour, minute), BUSINESS_TIME_ZONE)
+
+
+def settlement_file(path: Path, day: date, lines: list[tuple[str, str, int, datetime]]) -> Path:
+    """The provider's file for ``day`` in the neutral CSV: each (attempt_ref, kind,
+    amount_minor, transacted_at), without fees, paid out the next day."""
+    with path.open("wb") as stream:
+        write_settlement_csv([SettlementLine(provider="vnpay", attempt_ref=ref, provider_ref=f"V{ref}", kind=kind,
+                                             amount_minor=amount, fee_minor=0, currency="VND", transacted_at=moment,
+                                             settlement_date=day + timedelta(days=1))
+                              for ref, kind, amount, moment in lines], stream)
+    return path
+
+
+def statement_crediting(path: Path, day: date, net_minor: int) -> Path:
+    """The settlement bank's camt.053 with VNPAY's net credit for ``day``, booked the next day."""
+    booked = (day + timedelta(days=1)).isoformat()
+    path.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
+<GrpHdr><MsgId>VCB{day:%Y%m%d}</MsgId><CreDtTm>{booked}T06:00:00+07:00</CreDtTm></GrpHdr>
+<Stmt><Id>VCB-{day:%Y%m%d}</Id><Acct><Id><Othr><Id>0071000123456</Id></Othr></Id><Ccy>VND</Ccy></Acct>
+<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="VND">0</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>
+<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="VND">{net_minor}</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>
+<Ntry><Amt Ccy="VND">{net_minor}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><Dt>{booked}</Dt></BookgDt><AcctSvcrRef>FT{day:%Y%m%d}</AcctSvcrRef>
+<NtryDtls><TxDtls><RmtInf><Ustrd>VNPAY TT QUYET TOAN NGAY {day:%Y%m%d}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>""", encoding="utf-8")
+    return path
 
 
 async def open_books(conn, setup: ProviderSetup = SETUP, agencies=AGENCIES) -> None:
@@ -92,14 +120,22 @@ class FakeProvider:
     the agency they pay, and a proved payment of one of them is booked as the gateway books
     it (clearing to the agency's payable account, once); any other reference is not ours."""
 
-    def __init__(self, paid: dict[str, int] | None = None, attempts: dict[str, str] | None = None) -> None:
+    def __init__(self, paid: dict[str, int] | None = None, attempts: dict[str, str] | None = None,
+                 refused: dict[str, int] | None = None) -> None:
         self.paid = paid or {}
         self.attempts = {ref: "MOH" for ref in self.paid} if attempts is None else attempts
+        self.refused = refused or {}  # the gateway refused these references' payments: what each asked
         self.asked: list[str] = []
 
     @property
     def recovery(self) -> Recovery:
-        return Recovery(query_status=self.query_status, book_paid=self.book_paid)
+        return Recovery(query_status=self.query_status, book_paid=self.book_paid,
+                        refused_attempts=self.refused_attempts)
+
+    async def refused_attempts(self, conn, provider: str, attempt_refs) -> dict[str, RefusedAttempt]:
+        return {ref: RefusedAttempt(attempt_ref=ref, intent_id=f"pi_{ref}", status="pending", flag="amount_mismatch",
+                                    amount_minor=self.refused[ref], currency="VND", created_at=at(13))
+                for ref in attempt_refs if ref in self.refused}
 
     async def query_status(self, provider: str, attempt_ref: str) -> PaymentStatus:
         self.asked.append(attempt_ref)

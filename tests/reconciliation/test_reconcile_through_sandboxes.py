@@ -207,3 +207,28 @@ def test_a_given_file_and_a_re_query_once_the_provider_answers(gateway_url, day_
     assert client.v1.payment_intents.retrieve(lost_id).status == "succeeded"
     assert len(ledger_payments(day_database_url, lost_ref)) == 1
     assert len(events_of(client, lost_id, "payment_intent.succeeded")) == 1
+
+
+def test_a_wrong_amount_the_gateway_refused_is_reported_with_its_attempt(gateway_url, day_database_url, home, client):
+    intent_id, ref = pay_at_vnpay(client, "wrong_amount")  # the payer pays 1 000 less than asked
+    with psycopg.connect(day_database_url, autocommit=True) as conn:
+        for _ in range(300):  # VNPAY's IPN flags the attempt and books nothing
+            if conn.execute("SELECT flag FROM gateway.payment_attempts WHERE attempt_ref = %s",
+                            (ref,)).fetchone() == ("amount_mismatch",):
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the wrong amount's IPN never flagged the attempt")
+
+    run = reconcile(gateway_url, day_database_url, home, "--date", DAY(), "--provider", "vnpay")
+    assert run.exit_code == 0, run.output
+    with psycopg.connect(day_database_url) as conn:
+        [(match_class,)] = conn.execute("SELECT match_class FROM recon.matches WHERE attempt_ref = %s",
+                                        (ref,)).fetchall()
+        [(evidence,)] = conn.execute("SELECT evidence FROM recon.exceptions WHERE attempt_ref = %s", (ref,)).fetchall()
+    assert match_class == "amount_mismatch_refused"
+    assert evidence["line"]["amount_minor"] == 149_000 and evidence["ledger"] is None
+    assert (evidence["attempt"]["amount_minor"], evidence["attempt"]["flag"]) == (150_000, "amount_mismatch")
+    assert evidence["attempt"]["intent_id"] == intent_id
+    assert ledger_payments(day_database_url, ref) == []
+    assert client.v1.payment_intents.retrieve(intent_id).status != "succeeded"

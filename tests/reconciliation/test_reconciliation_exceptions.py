@@ -96,3 +96,27 @@ async def test_a_day_closes_only_when_done_and_then_takes_no_postings(conn, queu
     async with conn.transaction():
         with pytest.raises(DayClosed):
             await store.refuse_if_closed(conn, DAY)
+
+
+async def test_a_payment_the_gateway_refused_for_its_amount_is_reported_as_that(conn):
+    await book_every_class_day(conn)
+    # PA-106's attempt asked 80 000; the provider took 70 000, so the gateway refused it.
+    run = await run_reconciliation(conn, SETUP, DAY, EVERY, statement=EVERY_STATEMENT,
+                                   recovery=FakeProvider({"PA-105": 50_000}, refused={"PA-106": 80_000}).recovery)
+    assert (run.counts["amount_mismatch_refused"], run.counts.get("missing_in_ledger", 0)) == (1, 0)
+    [found] = [e for e in await list_exceptions(conn, DAY) if e.attempt_ref == "PA-106"]
+    assert found.match_class == "amount_mismatch_refused" and found.evidence["ledger"] is None
+    assert (found.evidence["line"]["amount_minor"], found.evidence["attempt"]["amount_minor"]) == (70_000, 80_000)
+    assert found.evidence["attempt"]["flag"] == "amount_mismatch"
+    # Its money waits in suspense; a manual match is on record only (the ledger has no payment).
+    suspense = await posted(conn, "suspense")
+    resolved = await resolve_exception(conn, found.id, Resolution.MANUAL_MATCH, actor="lan",
+                                       reason="payer paid short; agency asked to refund")
+    assert resolved.status == "resolved" and await posted(conn, "suspense") == suspense
+    booked = await (await conn.execute("SELECT count(*) FROM ledger.transfers WHERE external_ref = 'PA-106'")).fetchone()
+    assert booked == (0,)
+
+
+async def test_staff_cannot_choose_a_runs_own_resolution(conn, queue):
+    with pytest.raises(RunRefused, match="not to choose"):
+        await resolve_exception(conn, queue["PA-106"].id, Resolution.LATE_BOOKING, actor="lan", reason="it came")
