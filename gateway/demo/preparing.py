@@ -6,6 +6,7 @@ from __future__ import annotations
 import stripe
 from psycopg import AsyncConnection
 
+from gateway.commands.common import cli_actor
 from gateway.commands.keys import create_audited_key
 from gateway.console import staff_store
 from gateway.console.errors import StaffNotFound
@@ -13,13 +14,12 @@ from gateway.console.roles import Role
 from gateway.keys.model import Mode
 
 OFFICER_EMAIL = "demo.officer@example.gov.vn"
-DEMO_ACTOR = "cli:publicpay-demo"
 ENDPOINT_DESCRIPTION = "publicpay demo"
 
 
 async def agency_secrets(conn: AsyncConnection, agencies: tuple[str, ...]) -> dict[str, str]:
     """A new test-mode key per agency, as `publicpay keys create --agency A` makes."""
-    return {agency: (await create_audited_key(conn, agency, Mode.TEST, actor=DEMO_ACTOR, reason="publicpay demo"))[1]
+    return {agency: (await create_audited_key(conn, agency, Mode.TEST, actor=cli_actor(), reason="publicpay demo"))[1]
             for agency in agencies}
 
 
@@ -29,10 +29,10 @@ async def officer_account(conn: AsyncConnection) -> tuple[str, str]:
     try:
         found = await staff_store.find_staff_by_email(conn, OFFICER_EMAIL)
     except StaffNotFound:
-        _, password = await staff_store.create_staff(conn, OFFICER_EMAIL, Role.OFFICER, actor=DEMO_ACTOR,
+        _, password = await staff_store.create_staff(conn, OFFICER_EMAIL, Role.OFFICER, actor=cli_actor(),
                                                      reason="publicpay demo")
         return OFFICER_EMAIL, password
-    _, password = await staff_store.reset_password(conn, found.id, actor=DEMO_ACTOR, reason="publicpay demo run")
+    _, password = await staff_store.reset_password(conn, found.id, actor=cli_actor(), reason="publicpay demo run")
     return OFFICER_EMAIL, password
 
 

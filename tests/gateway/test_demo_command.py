@@ -10,6 +10,7 @@ nightly run finding it."""
 from __future__ import annotations
 
 import asyncio
+import getpass
 import subprocess
 import sys
 from datetime import datetime
@@ -121,6 +122,10 @@ def test_a_day_at_the_portal_ends_with_figures_the_database_agrees_with(demo_run
 
     assert "ledger invariants: all hold" in output
     assert "/console/login" in output and "demo.officer@example.gov.vn" in output
+    # What the demo did as an administrator is in the audit log, as done by whoever ran it.
+    actions = fetch(database_url, "SELECT DISTINCT actor, action FROM gateway.staff_audit")
+    assert {action for _, action in actions} >= {"api_key_created", "staff_created", "run_started"}
+    assert all(actor == f"cli:{getpass.getuser()}" for actor, _ in actions), actions
 
     async def problems() -> list[str]:
         async with await psycopg.AsyncConnection.connect(database_url) as conn:
