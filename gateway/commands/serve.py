@@ -71,9 +71,9 @@ def _serve(host: str, port: int, workers: int, settings: Settings) -> None:
         # and the background jobs stop (gateway/background.py) in the time that is left.
         timeout_graceful_shutdown=stop_within_s * REQUESTS_SHARE_OF_SHUTDOWN,
     )
-    workers_ = Workers(config, [config.bind_socket()], stop_within_s=stop_within_s)
-    workers_.run()
-    if workers_.failed_to_start():  # uvicorn has stopped them all, and said why
+    supervisor = Workers(config, [config.bind_socket()], stop_within_s=stop_within_s)
+    supervisor.run()
+    if supervisor.failed_to_start():  # uvicorn has stopped them all, and said why
         raise typer.Exit(STARTUP_FAILURE)
 
 
