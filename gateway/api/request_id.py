@@ -13,7 +13,11 @@ SCOPE_KEY = "publicpay.request_id"
 
 def request_id(scope: Scope) -> str:
     """The request's id, made on first use (by a handler or, at the latest, by the response)."""
-    return scope.setdefault(SCOPE_KEY, new_id("req"))  # type: ignore[typeddict-item]
+    # Not setdefault: that would make (and throw away) a new id on every later call too.
+    found = scope.get(SCOPE_KEY)
+    if found is None:
+        found = scope[SCOPE_KEY] = new_id("req")  # type: ignore[typeddict-unknown-key]
+    return found  # type: ignore[return-value]
 
 
 async def add_request_id(message: Message, scope: Scope) -> None:
