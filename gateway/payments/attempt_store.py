@@ -10,7 +10,8 @@ from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import class_row
 
 from gateway.errors import ResourceMissing
-from gateway.payments.model import Attempt
+from gateway.payments import store as intent_store
+from gateway.payments.model import Attempt, PaymentIntent
 
 COLUMNS = """attempt_ref, agency_code, intent_id, livemode, provider, status, amount_minor, currency,
 payment_method, return_url, provider_ref, failure_code, flag, created_at, resolved_at, idempotency_key"""
@@ -30,6 +31,22 @@ UPDATE gateway.payment_attempts
 """
 
 SELECT = f"SELECT {COLUMNS} FROM gateway.payment_attempts WHERE attempt_ref = %(attempt_ref)s"
+
+INTENT_FIELDS = [name.strip() for name in intent_store.COLUMNS.split(",")]
+ATTEMPT_FIELDS = [name.strip() for name in COLUMNS.split(",")]
+
+# An attempt (at ``provider``, if given) and its intent, both rows locked, the intent's first
+# as every change to a payment does: so both are as the last change left them. And whether
+# a Checkout Session owns the intent (so from its creation on), so that settling asks for
+# the session's row only then.
+LOCK_WITH_INTENT = f"""
+SELECT {", ".join(f"i.{name}" for name in INTENT_FIELDS)}, {", ".join(f"a.{name}" for name in ATTEMPT_FIELDS)},
+       EXISTS (SELECT FROM gateway.checkout_sessions s WHERE (s.agency_code, s.payment_intent_id) = (i.agency_code, i.id))
+  FROM gateway.payment_intents i
+  JOIN gateway.payment_attempts a ON (a.agency_code, a.intent_id) = (i.agency_code, i.id)
+ WHERE a.attempt_ref = %(attempt_ref)s AND a.provider = coalesce(%(provider)s, a.provider)
+   FOR UPDATE OF i, a
+"""
 
 # The attempt a retried confirm (same API key's Idempotency-Key) already started.
 SELECT_BY_IDEMPOTENCY_KEY = f"""
@@ -78,9 +95,16 @@ async def find_attempt(conn: AsyncConnection, attempt_ref: str) -> Attempt | Non
     return await _one(conn, SELECT, {"attempt_ref": attempt_ref})
 
 
-async def query_attempt(conn: AsyncConnection, attempt_ref: str) -> AsyncCursor[Attempt]:
-    """Sent, to be read (``fetchone``) once more is sent with it: in a pipeline, together."""
-    return await conn.cursor(row_factory=class_row(Attempt)).execute(SELECT, {"attempt_ref": attempt_ref})
+async def lock_with_intent(conn: AsyncConnection, attempt_ref: str,
+                           provider: str | None = None) -> tuple[PaymentIntent, Attempt, bool] | None:
+    """The intent, the attempt and whether a Checkout Session owns the intent; None for no
+    such attempt. In the caller's transaction, which holds both rows until it ends."""
+    row = await (await conn.execute(LOCK_WITH_INTENT, {"attempt_ref": attempt_ref, "provider": provider})).fetchone()
+    if row is None:
+        return None
+    split = len(INTENT_FIELDS)
+    return (PaymentIntent(**dict(zip(INTENT_FIELDS, row[:split]))),
+            Attempt(**dict(zip(ATTEMPT_FIELDS, row[split:-1]))), row[-1])
 
 
 async def attempt_for_idempotency_key(conn: AsyncConnection, agency_code: str, intent_id: str,

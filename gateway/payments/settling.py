@@ -23,13 +23,13 @@ from datetime import UTC, datetime
 from psycopg import AsyncConnection, pq
 
 from gateway.errors import ResourceMissing
-from gateway.events.store import Origin
+from gateway.events.store import Origin, new_event
 from gateway.keys.model import Scope
 from gateway.observability.metrics import PAYMENT_OUTCOMES
 from gateway.payments import attempt_store, store
 from gateway.payments.booking import book_payment, record_what_was_paid
-from gateway.payments.model import Attempt, PaymentIntent
-from gateway.payments.operations import announce
+from gateway.payments.model import Attempt
+from gateway.payments.operations import announcement
 from gateway.payments.outcomes import Result, Verdict, decide
 from gateway.refunds.automatic import refund_unneeded_payment
 from gateway.sessions.completion import complete_session_paid_by
@@ -73,20 +73,23 @@ async def _settle(conn: AsyncConnection, attempt_ref: str, result: Result, origi
                   record: Callable[[Verdict], Awaitable[None]] | None, *,
                   in_one_unit: bool) -> tuple[Verdict, Attempt]:
     """The verdict, applied in the transaction ``conn`` is in, and the attempt as it was."""
-    intent, attempt = await _locked(conn, attempt_ref, provider)
+    locked = await attempt_store.lock_with_intent(conn, attempt_ref, provider)
+    if locked is None:
+        raise ResourceMissing(f"No such payment attempt: '{attempt_ref}'")
+    intent, attempt, in_session = locked
     now = datetime.now(UTC)
     verdict = decide(intent, attempt, result, now=now)
     if verdict.attempt != attempt:
         await attempt_store.save_attempt(conn, verdict.attempt)
-    if verdict.intent != intent:
-        await store.save_intent(conn, verdict.intent)
+    if verdict.intent != intent or verdict.event_type:
+        event = None if verdict.event_type is None else new_event(
+            Scope(agency_code=intent.agency_code, livemode=intent.livemode), verdict.event_type,
+            announcement(intent, verdict.intent), origin, now)
+        await store.save_intent(conn, verdict.intent, announced_by=event)
     if verdict.event_type == "payment_intent.succeeded":
         await record_what_was_paid(conn, verdict.intent)
-    if verdict.event_type:
-        scope = Scope(agency_code=intent.agency_code, livemode=intent.livemode)
-        await announce(conn, scope, verdict.event_type, intent, verdict.intent, origin, now)
-    if verdict.event_type == "payment_intent.succeeded":
-        await complete_session_paid_by(conn, verdict.intent, origin, now)
+        if in_session:
+            await complete_session_paid_by(conn, verdict.intent, origin, now)
     if record is not None:
         await record(verdict)
     if verdict.book_payment:
@@ -94,17 +97,6 @@ async def _settle(conn: AsyncConnection, attempt_ref: str, result: Result, origi
     if verdict.refund_automatically:  # after the booking: it takes the money back from the agency
         await refund_unneeded_payment(conn, verdict.intent, verdict.attempt, now=now)
     return verdict, attempt
-
-
-async def _locked(conn: AsyncConnection, attempt_ref: str, provider: str | None) -> tuple[PaymentIntent, Attempt]:
-    """The attempt's intent, its row locked, and then the attempt, which is stable once its
-    intent is locked: two statements sent together (in a pipeline), answered together."""
-    intent_query = await store.lock_intent_of_attempt(conn, attempt_ref, provider)
-    attempt_query = await attempt_store.query_attempt(conn, attempt_ref)
-    intent, attempt = await intent_query.fetchone(), await attempt_query.fetchone()
-    if intent is None or attempt is None:
-        raise ResourceMissing(f"No such payment attempt: '{attempt_ref}'")
-    return intent, attempt
 
 
 @contextlib.asynccontextmanager

@@ -4,7 +4,7 @@ the change, its event and the idempotent response commit together."""
 from __future__ import annotations
 
 import msgspec
-from psycopg import AsyncConnection, AsyncCursor, errors
+from psycopg import AsyncConnection, errors
 from psycopg.rows import class_row
 
 from gateway.errors import InvalidParameter, ResourceMissing
@@ -44,19 +44,12 @@ UPDATE gateway.payment_intents
 # The create path, which every payment takes, writes the intent and the event announcing it
 # in one statement: one round trip instead of two.
 INSERT_ANNOUNCED = f"WITH intent AS ({INSERT}) {insert_statement(prefix='event_')}"
+# So does a change that an event announces (a payment settled).
+UPDATE_ANNOUNCED = f"WITH intent AS ({UPDATE}) {insert_statement(prefix='event_')}"
 
 SELECT = f"""
 SELECT {COLUMNS} FROM gateway.payment_intents
  WHERE agency_code = %(agency_code)s AND livemode = %(livemode)s AND id = %(id)s
-"""
-
-# The intent of an attempt (of ``provider``'s, if given), locked: by the attempt's reference
-# alone, so that settling sends this and the attempt's own read together.
-LOCK_OF_ATTEMPT = f"""
-SELECT {COLUMNS} FROM gateway.payment_intents
- WHERE (agency_code, id) = (SELECT agency_code, intent_id FROM gateway.payment_attempts
-                             WHERE attempt_ref = %(attempt_ref)s AND provider = coalesce(%(provider)s, provider))
-   FOR UPDATE
 """
 
 SELECT_SCOPE = "SELECT agency_code, livemode FROM gateway.payment_intents WHERE id = %(id)s"
@@ -77,8 +70,12 @@ def announced_insert(intent: PaymentIntent, event: Event) -> tuple[str, dict]:
     return INSERT_ANNOUNCED, _row(intent) | insert_params(event, prefix="event_")
 
 
-async def save_intent(conn: AsyncConnection, intent: PaymentIntent) -> None:
-    await _write(conn, UPDATE, intent, _row(intent))
+async def save_intent(conn: AsyncConnection, intent: PaymentIntent, *, announced_by: Event | None = None) -> None:
+    """Update ``intent`` and, with ``announced_by``, insert its event (in the same statement)."""
+    if announced_by is None:
+        await _write(conn, UPDATE, intent, _row(intent))
+    else:
+        await _write(conn, UPDATE_ANNOUNCED, intent, _row(intent) | insert_params(announced_by, prefix="event_"))
 
 
 async def get_intent(conn: AsyncConnection, scope: Scope, intent_id: str, *, for_update: bool = False) -> PaymentIntent:
@@ -91,13 +88,6 @@ async def get_intent(conn: AsyncConnection, scope: Scope, intent_id: str, *, for
     if intent is None:
         raise ResourceMissing(f"No such payment_intent: '{intent_id}'", param="intent")
     return intent
-
-
-async def lock_intent_of_attempt(conn: AsyncConnection, attempt_ref: str,
-                                 provider: str | None = None) -> AsyncCursor[PaymentIntent]:
-    """Sent, to be read (``fetchone``, None for no such attempt) once more is sent with it."""
-    cur = conn.cursor(row_factory=class_row(PaymentIntent))
-    return await cur.execute(LOCK_OF_ATTEMPT, {"attempt_ref": attempt_ref, "provider": provider})
 
 
 async def scope_of_intent(conn: AsyncConnection, intent_id: str) -> Scope | None:
