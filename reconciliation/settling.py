@@ -94,7 +94,8 @@ async def remit(ctx: RunContext) -> bool:
             await store.record_remittance(conn, ctx.run.id, entry.agency, treasury_account(entry.agency),
                                           entry.remit_minor, setup.currency, transfer.id)
         for entry in plan:
-            await store.take_carries(conn, ctx.run.id, carries.ids_by_agency.get(entry.agency, []))
+            if entry.agency in carries.ids_by_agency:
+                await store.take_carries(conn, ctx.run.id, carries.ids_by_agency[entry.agency])
             if entry.carried_forward_minor < 0:
                 await store.carry_negative_settlement(conn, ctx.run.id, entry.agency, setup.currency,
                                                       entry.carried_forward_minor)
