@@ -10,6 +10,7 @@ from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import class_row
 
 from gateway.errors import ResourceMissing
+from gateway.events.model import Event
 from gateway.payments import store as intent_store
 from gateway.payments.model import Attempt, PaymentIntent
 
@@ -31,6 +32,11 @@ UPDATE gateway.payment_attempts
 """
 
 SELECT = f"SELECT {COLUMNS} FROM gateway.payment_attempts WHERE attempt_ref = %(attempt_ref)s"
+
+# A payment's settling writes the attempt's change with its intent's and the event announcing
+# it (gateway.payments.store.announced_update): one statement, in which each data-modifying
+# WITH query runs, read or not.
+UPDATE_BEFORE = f"WITH attempt AS ({UPDATE.replace('%(', '%(attempt_')}), "
 
 INTENT_FIELDS = [name.strip() for name in intent_store.COLUMNS.split(",")]
 ATTEMPT_FIELDS = [name.strip() for name in COLUMNS.split(",")]
@@ -82,6 +88,13 @@ async def insert_attempt(conn: AsyncConnection, attempt: Attempt) -> None:
 
 async def save_attempt(conn: AsyncConnection, attempt: Attempt) -> None:
     await conn.execute(UPDATE, msgspec.structs.asdict(attempt))
+
+
+async def save_attempt_with_intent(conn: AsyncConnection, attempt: Attempt, intent: PaymentIntent,
+                                   announced_by: Event) -> None:
+    query, params = intent_store.announced_update(intent, announced_by)
+    attempt_params = {f"attempt_{name}": value for name, value in msgspec.structs.asdict(attempt).items()}
+    await conn.execute(UPDATE_BEFORE + query.removeprefix("WITH "), params | attempt_params)
 
 
 async def get_attempt(conn: AsyncConnection, attempt_ref: str) -> Attempt:

@@ -79,13 +79,15 @@ async def _settle(conn: AsyncConnection, attempt_ref: str, result: Result, origi
     intent, attempt, in_session = locked
     now = datetime.now(UTC)
     verdict = decide(intent, attempt, result, now=now)
-    if verdict.attempt != attempt:
-        await attempt_store.save_attempt(conn, verdict.attempt)
-    if verdict.intent != intent or verdict.event_type:
-        event = None if verdict.event_type is None else new_event(
-            Scope(agency_code=intent.agency_code, livemode=intent.livemode), verdict.event_type,
-            announcement(intent, verdict.intent), origin, now)
-        await store.save_intent(conn, verdict.intent, announced_by=event)
+    if verdict.event_type:  # the intent changed with its attempt: one statement writes both and the event
+        event = new_event(Scope(agency_code=intent.agency_code, livemode=intent.livemode), verdict.event_type,
+                          announcement(intent, verdict.intent), origin, now)
+        await attempt_store.save_attempt_with_intent(conn, verdict.attempt, verdict.intent, event)
+    else:
+        if verdict.attempt != attempt:
+            await attempt_store.save_attempt(conn, verdict.attempt)
+        if verdict.intent != intent:
+            await store.save_intent(conn, verdict.intent)
     if verdict.event_type == "payment_intent.succeeded":
         await record_what_was_paid(conn, verdict.intent)
         if in_session:

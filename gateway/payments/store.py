@@ -44,7 +44,7 @@ UPDATE gateway.payment_intents
 # The create path, which every payment takes, writes the intent and the event announcing it
 # in one statement: one round trip instead of two.
 INSERT_ANNOUNCED = f"WITH intent AS ({INSERT}) {insert_statement(prefix='event_')}"
-# So does a change that an event announces (a payment settled).
+# So does a payment's settling (gateway.payments.attempt_store, with the attempt's change).
 UPDATE_ANNOUNCED = f"WITH intent AS ({UPDATE}) {insert_statement(prefix='event_')}"
 
 SELECT = f"""
@@ -70,12 +70,14 @@ def announced_insert(intent: PaymentIntent, event: Event) -> tuple[str, dict]:
     return INSERT_ANNOUNCED, _row(intent) | insert_params(event, prefix="event_")
 
 
-async def save_intent(conn: AsyncConnection, intent: PaymentIntent, *, announced_by: Event | None = None) -> None:
-    """Update ``intent`` and, with ``announced_by``, insert its event (in the same statement)."""
-    if announced_by is None:
-        await _write(conn, UPDATE, intent, _row(intent))
-    else:
-        await _write(conn, UPDATE_ANNOUNCED, intent, _row(intent) | insert_params(announced_by, prefix="event_"))
+async def save_intent(conn: AsyncConnection, intent: PaymentIntent) -> None:
+    await _write(conn, UPDATE, intent, _row(intent))
+
+
+def announced_update(intent: PaymentIntent, event: Event) -> tuple[str, dict]:
+    """The statement updating ``intent`` and inserting its event, and its parameters, for a
+    caller that writes more in the same statement (a payment's settling, its attempt)."""
+    return UPDATE_ANNOUNCED, _row(intent) | insert_params(event, prefix="event_")
 
 
 async def get_intent(conn: AsyncConnection, scope: Scope, intent_id: str, *, for_update: bool = False) -> PaymentIntent:
