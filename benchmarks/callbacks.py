@@ -8,7 +8,8 @@ calls back), then sends each attempt's signed IPN once (timed: signature, the at
 intent's change, the ledger transfer, the outbox event, in one transaction each), then every
 IPN again (timed: the duplicates providers resend, answered "already confirmed"). Checks
 that every payment was booked exactly once. Prints one JSON object on its last line with
-first_delivery_rps, duplicate_rps, duplicate_speedup and the p99 latencies.
+first_delivery_rps, duplicate_rps, duplicate_speedup, the p99 latencies and the CPU per
+request of the server's processes and of the database's backends.
 
 The senders write HTTP/1.1 on keep-alive connections themselves: on two cores shared with the
 server it measures, a general client's per-request cost would be most of what is measured.
@@ -25,7 +26,7 @@ from urllib.parse import urlencode
 
 import psycopg
 
-from benchmarks.api import new_key
+from benchmarks.api import cpu_seconds, new_key, serving_processes
 from benchmarks.common import fresh_database, report, serving
 from providers.vnpay import api
 from providers.vnpay.config import VnpayConfig
@@ -113,28 +114,46 @@ def booked_payments(url: str) -> int:
         return conn.execute("SELECT count(*) FROM ledger.transfers WHERE kind = 'payment'").fetchone()[0]
 
 
-async def measure(port: int, secret: str, count: int) -> dict:
+async def measure(url: str, port: int, secret: str, count: int) -> dict:
     attempts = await prepare_attempts(port, secret, count)
     ipns = [ipn_request(ref, number) for number, ref in enumerate(attempts)]
+    before = cpu_now(url, port)
     first, first_latencies, first_s = await send_all(port, ipns)
+    between = cpu_now(url, port)
     if rsp_codes(first) != {"00"}:
         raise SystemExit(f"first deliveries answered {rsp_codes(first)}, not only 00 (confirmed)")
     again, again_latencies, again_s = await send_all(port, ipns)
+    after = cpu_now(url, port)
     if rsp_codes(again) != {"02"}:
         raise SystemExit(f"duplicates answered {rsp_codes(again)}, not only 02 (already confirmed)")
     print(f"{count} first deliveries in {first_s:.2f} s, p99 {p99_ms(first_latencies)} ms;"
           f" {count} duplicates in {again_s:.2f} s, p99 {p99_ms(again_latencies)} ms", flush=True)
     return {"first_delivery_rps": round(count / first_s), "first_delivery_p99_ms": p99_ms(first_latencies),
+            **cpu_ms_per_request("first_delivery", before, between, count),
             "duplicate_rps": round(count / again_s), "duplicate_p99_ms": p99_ms(again_latencies),
+            **cpu_ms_per_request("duplicate", between, after, count),
             "duplicate_speedup": round(first_s / again_s, 2)}
+
+
+def cpu_now(url: str, port: int) -> dict[str, dict[int, float]]:
+    return {part: cpu_seconds(pids) for part, pids in serving_processes(url, port).items()}
+
+
+def cpu_ms_per_request(name: str, before: dict, after: dict, requests: int) -> dict[str, float]:
+    """The CPU (user + system) the server's processes and the database's backends spent per
+    request: a figure that other work on a shared machine moves much less than the rates."""
+    spent_ms = {part: sum(used - before[part].get(pid, 0.0) for pid, used in after[part].items()) * 1000 / requests
+                for part in after}
+    return {f"{name}_cpu_ms_server": round(spent_ms["server"], 3),
+            f"{name}_cpu_ms_database": round(spent_ms["database"], 3)}
 
 
 def main(quick: bool) -> dict:
     count = 2_000 if quick else 10_000
     with fresh_database() as url, serving(url) as port:
         secret = asyncio.run(new_key(url))
-        asyncio.run(measure(port, secret, 200))  # warm-up: connection pools, prepared statements
-        figures = asyncio.run(measure(port, secret, count))
+        asyncio.run(measure(url, port, secret, 200))  # warm-up: connection pools, prepared statements
+        figures = asyncio.run(measure(url, port, secret, count))
         if booked_payments(url) != count + 200:
             raise SystemExit(f"{booked_payments(url)} payments booked for {count + 200} attempts")
     return figures
