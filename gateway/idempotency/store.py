@@ -10,11 +10,12 @@ retry. A lock rather than the row itself, because a row would have to be committ
 the transaction starts (so that a concurrent request finds it to fail to lock, not an insert
 to wait for): a second commit, with its WAL flush, for every request.
 
-A create knows its one write and its response before it touches the database, so it first
-tries everything in one round trip (``commit_first_try``): hold the key (gateway migration
-0014's function, which raises when the key is busy or used), write, store the response and
-commit. Should the key not be free or the write be refused, nothing was done and the request
-takes the bracket below, which answers it as it would have from the start.
+A create knows its writes and its response before it touches the database, so it first
+tries everything as one statement (``commit_first_try``), prepared, in a transaction of its
+own: hold the key (gateway migration 0014's function, which raises when the key is busy or
+used), write, store the response. Should the key not be free or a write be refused, nothing
+was done and the request takes the bracket below, which answers it as it would have from the
+start.
 
 A row older than 24 hours is as good as absent: the key runs afresh and its row is
 overwritten. ``delete_expired_keys`` removes such rows in the background, so the table holds
@@ -34,6 +35,7 @@ from typing import Any
 
 import msgspec
 from psycopg import AsyncClientCursor, AsyncConnection, Error, IntegrityError, pq
+from psycopg.errors import SerializationFailure
 
 from gateway.errors import IdempotencyInFlight, IdempotencyMismatch
 
@@ -61,20 +63,19 @@ UNDO_OPERATION = "ROLLBACK TO SAVEPOINT operation;"
 
 # The row exists already only when it expired (or its request died before saving, under an
 # earlier version): the key then starts afresh, as if it had never been used.
-SAVE_AND_COMMIT = """
+SAVE_RESPONSE = """
 INSERT INTO gateway.idempotency_keys (api_key_id, key, request_sha256, response_status, response_body)
 VALUES (%(api_key_id)s, %(key)s, %(request_sha256)s, %(response_status)s, %(response_body)s)
 ON CONFLICT (api_key_id, key) DO UPDATE
    SET request_sha256 = excluded.request_sha256, response_status = excluded.response_status,
-       response_body = excluded.response_body, created_at = now();
-COMMIT
+       response_body = excluded.response_body, created_at = now()
 """
+SAVE_AND_COMMIT = SAVE_RESPONSE + ";\nCOMMIT"
 
-# The first try: BEGIN and the key's hold, then the write and SAVE_AND_COMMIT.
-HOLD_KEY = """
-BEGIN ISOLATION LEVEL READ COMMITTED;
-SELECT gateway.hold_idempotency_key(%(api_key_id)s, %(key)s);
-"""
+# The first try, one statement: the key's hold is the main query, the writes and the response
+# data-modifying parts of it, which PostgreSQL runs to completion after it. Were it to run
+# a part first, the hold would see the key's new row (its new snapshot sees the statement's
+# earlier parts) and refuse: the request would take the bracket, never run twice.
 KEY_NOT_FREE = "PPKEY"  # the SQLSTATE gateway.hold_idempotency_key raises
 
 
@@ -97,27 +98,37 @@ class StoredResponse(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Write(msgspec.Struct, frozen=True):
-    """One statement and its named parameters, to be sent with others."""
+    """Statements that go together (INSERTs, each without a WITH of its own) and their
+    parameters, named apart from each other's."""
 
-    query: str
+    statements: tuple[str, ...]
     params: dict[str, Any]
+
+
+def first_try_statement(writes: tuple[str, ...]) -> str:
+    parts = ", ".join(f"write_{number} AS ({statement})" for number, statement in enumerate(writes))
+    return f"""WITH held AS (SELECT gateway.hold_idempotency_key(%(api_key_id)s, %(key)s)),
+{parts}, saved AS ({SAVE_RESPONSE})
+SELECT FROM held"""
 
 
 async def commit_first_try(conn: AsyncConnection, api_key_id: int, key: str, request_sha256: bytes,
                            write: Write, response: StoredResponse) -> bool:
-    """In one round trip, hold ``key``, make ``write``, store ``response`` for the key and
-    commit: True. False when the key is busy or has a response already, or the write was
-    refused (an integrity error, which the operation's own path reports): nothing was done."""
-    assert conn.info.transaction_status == pq.TransactionStatus.IDLE, "commit_first_try starts the transaction"
+    """In one statement (its own transaction), hold ``key``, make ``write`` and store
+    ``response`` for the key: True. False when nothing was done: the key is busy or has a
+    response already, a write was refused (an integrity error, which the operation's own
+    path reports), or a transaction isolation above READ COMMITTED, the server's default,
+    met a concurrent change (the bracket says READ COMMITTED)."""
+    assert conn.info.transaction_status == pq.TransactionStatus.IDLE, "commit_first_try is its own transaction"
     params = {"api_key_id": api_key_id, "key": key, "request_sha256": request_sha256,
               "response_status": response.status, "response_body": response.body}
-    assert not params.keys() & write.params.keys(), "the write's parameters are named like the key's"
+    assert not params.keys() & write.params.keys(), "the writes' parameters are named like the key's"
     try:
-        async with AsyncClientCursor(conn) as cur:
-            await cur.execute(HOLD_KEY + write.query + ";" + SAVE_AND_COMMIT, params | write.params)
+        await conn.execute(first_try_statement(write.statements), params | write.params)
+    except (IntegrityError, SerializationFailure):
+        return False
     except Error as exc:
-        await roll_back(conn)
-        if exc.sqlstate == KEY_NOT_FREE or isinstance(exc, IntegrityError):
+        if exc.sqlstate == KEY_NOT_FREE:
             return False
         raise
     return True

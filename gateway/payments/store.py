@@ -43,7 +43,8 @@ UPDATE gateway.payment_intents
 
 # The create path, which every payment takes, writes the intent and the event announcing it
 # in one statement: one round trip instead of two.
-INSERT_ANNOUNCED = f"WITH intent AS ({INSERT}) {insert_statement(prefix='event_')}"
+INSERT_EVENT = insert_statement(prefix="event_")
+INSERT_ANNOUNCED = f"WITH intent AS ({INSERT}) {INSERT_EVENT}"
 # So does a payment's settling (gateway.payments.attempt_store, with the attempt's change).
 UPDATE_ANNOUNCED = f"WITH intent AS ({UPDATE}) {insert_statement(prefix='event_')}"
 
@@ -60,14 +61,13 @@ async def insert_intent(conn: AsyncConnection, intent: PaymentIntent, *, announc
     if announced_by is None:
         await _write(conn, INSERT, intent, _row(intent))
     else:
-        query, params = announced_insert(intent, announced_by)
-        await _write(conn, query, intent, params)
+        await _write(conn, INSERT_ANNOUNCED, intent, _row(intent) | insert_params(announced_by, prefix="event_"))
 
 
-def announced_insert(intent: PaymentIntent, event: Event) -> tuple[str, dict]:
-    """The statement inserting ``intent`` and its event, and its parameters, for a caller that
+def announced_insert(intent: PaymentIntent, event: Event) -> tuple[tuple[str, str], dict]:
+    """The INSERTs of ``intent`` and of its event, and their parameters, for a caller that
     sends them with others (an idempotent create's first try)."""
-    return INSERT_ANNOUNCED, _row(intent) | insert_params(event, prefix="event_")
+    return (INSERT, INSERT_EVENT), _row(intent) | insert_params(event, prefix="event_")
 
 
 async def save_intent(conn: AsyncConnection, intent: PaymentIntent) -> None:

@@ -101,8 +101,8 @@ async def test_an_expired_key_starts_afresh(conn, api_key_id):
 
 # A first try's write: a new API key row (whose secret hash must be 32 bytes, and unique).
 def new_api_key_row(secret_sha256: bytes = b"\x03" * 32) -> Write:
-    return Write("INSERT INTO gateway.api_keys (agency_code, mode, secret_sha256, display_prefix)"
-                 " VALUES ('BCA', 'test', %(secret_sha256)s, 'sk_test_abcd')", {"secret_sha256": secret_sha256})
+    return Write(("INSERT INTO gateway.api_keys (agency_code, mode, secret_sha256, display_prefix)"
+                  " VALUES ('BCA', 'test', %(secret_sha256)s, 'sk_test_abcd')",), {"secret_sha256": secret_sha256})
 
 
 async def test_a_first_try_on_a_free_key_writes_and_stores_its_response_at_once(conn, api_key_id):
@@ -137,6 +137,18 @@ async def test_a_first_try_whose_write_is_refused_does_nothing_and_leaves_the_ke
     assert await count(conn, "gateway.idempotency_keys") == 0
     assert await begin_with_key(other, api_key_id, "k", FINGERPRINT) is None
     await roll_back(other)
+
+
+async def test_a_first_try_makes_all_its_writes_or_none(conn, api_key_id):
+    insert = new_api_key_row().statements[0]
+    two = Write((insert, insert.replace("secret_sha256)s", "other_sha256)s")),
+                {"secret_sha256": b"\x03" * 32, "other_sha256": b"\x04" * 32})
+    assert await commit_first_try(conn, api_key_id, "k", FINGERPRINT, two, OK)
+    assert await count(conn, "gateway.api_keys") == 3
+    second_refused = Write(two.statements, {"secret_sha256": b"\x05" * 32, "other_sha256": b"\x04" * 32})
+    assert not await commit_first_try(conn, api_key_id, "k2", FINGERPRINT, second_refused, OK)
+    assert await count(conn, "gateway.api_keys") == 3
+    assert await count(conn, "gateway.idempotency_keys") == 1
 
 
 async def store_keys(conn, api_key_id: int, keys: list[str], *, age: str = "0 seconds") -> None:
