@@ -28,9 +28,9 @@ MAX_KEY_LENGTH = 255
 # leaves its last_payment_error on the PaymentIntent) returns the error instead of raising it.
 Operation = Callable[[AsyncConnection, Origin], Awaitable[msgspec.Struct | GatewayError]]
 
-# An operation whose one change is a single statement it can build before the key is held
-# (a create) may also offer that statement and the resource to answer with, for a first try
-# in one round trip; it runs outside any transaction, so it may read but must not write.
+# An operation whose changes are INSERTs it can build before the key is held (a create) may
+# also offer them and the resource to answer with, for a first try in one statement; it runs
+# outside any transaction, so it may read but must not write.
 FirstTry = Callable[[AsyncConnection, Origin], Awaitable[tuple[msgspec.Struct, Write]]]
 
 
