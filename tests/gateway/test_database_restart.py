@@ -70,3 +70,7 @@ def test_requests_fail_retryably_while_the_database_is_down_and_succeed_after(tm
     finally:
         server.terminate()
         server.wait(timeout=60)
+        # serve stops the PostgreSQL it started; the one this test started again is ours to stop.
+        data_dir = embedded_data_dir(tmp_path)
+        if (data_dir / "postmaster.pid").exists():
+            pg_ctl(data_dir, "-w", "-m", "fast", "stop")
