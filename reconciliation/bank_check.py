@@ -1,8 +1,10 @@
-"""Is a provider's net settlement on the bank statement? The credit is found by amount and
-by reference, streaming the camt.053 so a statement of any size is read in flat memory.
+"""Is a provider's net settlement on the bank statement? The booking is found by amount and
+by reference, streaming the camt.053 so a statement of any size is read in flat memory: a
+credit when the provider owes us the day's net, a debit when refunds outweighed payments and
+we owe the provider.
 
 Providers name their payouts differently, so the reference rule is deliberately loose: a
-booked credit of exactly the expected amount and currency whose end-to-end id,
+booked entry of exactly the expected amount, direction and currency whose end-to-end id,
 remittance information or additional information mentions both the provider's code (any
 case) and the business day (``20261121``, ``2026-11-21`` or ``21/11/2026``), either on
 the entry or on one of its transaction details. An adapter with a stricter reference can
@@ -23,7 +25,7 @@ ReferenceRule = Callable[[str, str, date], bool]  # (text, provider, day) -> doe
 BOOKED = "BOOK"
 
 
-class BankCredit(msgspec.Struct, frozen=True, kw_only=True):
+class BankBooking(msgspec.Struct, frozen=True, kw_only=True):
     """The statement entry that confirmed a net settlement, as kept on the run."""
 
     reference: str  # the bank's reference of the booking, or our best stand-in for one
@@ -38,17 +40,20 @@ def names_payout(text: str, provider: str, day: date) -> bool:
     return provider.lower() in lowered and any(spelling in text for spelling in day_spellings)
 
 
-def find_settlement_credit(source: StatementSource, *, provider: str, day: date, amount_minor: int, currency: str,
-                           names: ReferenceRule = names_payout) -> BankCredit | None:
-    """The first booked credit on the statement that pays ``amount_minor`` for ``provider``
-    and ``day``, or None."""
+def find_settlement_booking(source: StatementSource, *, provider: str, day: date, net_minor: int, currency: str,
+                            names: ReferenceRule = names_payout) -> BankBooking | None:
+    """The first booked entry on the statement that settles ``net_minor`` for ``provider``
+    and ``day`` (a credit of it when positive, a debit of its opposite when negative), or
+    None. A zero net moves nothing and is never looked for."""
+    assert net_minor != 0, "a zero net settlement books nothing on the statement"
+    direction = CreditDebit.CREDIT if net_minor > 0 else CreditDebit.DEBIT
     for entry in iter_camt053(source):
-        if (isinstance(entry, Entry) and entry.credit_debit is CreditDebit.CREDIT and not entry.reversal
-                and entry.status == BOOKED and entry.amount_minor == amount_minor and entry.currency == currency
+        if (isinstance(entry, Entry) and entry.credit_debit is direction and not entry.reversal
+                and entry.status == BOOKED and entry.amount_minor == abs(net_minor) and entry.currency == currency
                 and any(names(text, provider, day) for text in _reference_texts(entry))):
-            return BankCredit(reference=entry.bank_ref or entry.entry_ref or entry.end_to_end_id or "",
-                              amount_minor=entry.amount_minor, currency=entry.currency,
-                              booking_date=entry.booking_date)
+            return BankBooking(reference=entry.bank_ref or entry.entry_ref or entry.end_to_end_id or "",
+                               amount_minor=entry.amount_minor, currency=entry.currency,
+                               booking_date=entry.booking_date)
     return None
 
 

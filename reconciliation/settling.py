@@ -2,7 +2,8 @@
 remittances to the State Treasury; then the run's counts and totals.
 
 Remittances wait for the bank: money is sent to the treasury only once the settlement
-bank's camt.053 shows the provider's net credit. Each takes, with what its run settled,
+bank's camt.053 shows the provider's net credit (or, on a day of more refunds than payments,
+the net debit). Each takes, with what its run settled,
 what is carried for its agencies from before (a negative day, money settled later). Without a statement the run stops as
 ``awaiting_statement``; running it again with the statement carries it on.
 """
@@ -17,7 +18,7 @@ from psycopg.types.json import Jsonb
 
 from ledger import store as ledger
 from reconciliation import store
-from reconciliation.bank_check import find_settlement_credit
+from reconciliation.bank_check import find_settlement_booking
 from reconciliation.digests import file_sha256
 from reconciliation.postings import remittance_transfer, settlement_transfers, treasury_account, treasury_account_spec
 from reconciliation.remittance_plan import plan_remittances
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from reconciliation.engine import RunContext
 
 BANK_CREDIT_MISSING = "bank_credit_missing"
+BANK_DEBIT_MISSING = "bank_debit_missing"  # refunds outweighed payments: we owe the provider
 
 
 async def settle(ctx: RunContext) -> bool:
@@ -53,22 +55,22 @@ async def confirm_bank(ctx: RunContext) -> bool:
         await set_status(ctx, RunStatus.AWAITING_STATEMENT)
         return False
     digest = file_sha256(ctx.statement)
-    # A negative net is a debit the bank books on us; look for the credit only.
-    credit = find_settlement_credit(ctx.statement, provider=setup.provider, day=ctx.day,
-                                    amount_minor=net_minor, currency=setup.currency) if net_minor > 0 else None
+    booking = find_settlement_booking(ctx.statement, provider=setup.provider, day=ctx.day,
+                                      net_minor=net_minor, currency=setup.currency)
     async with conn.transaction():
-        if credit is None:
+        if booking is None:
             evidence = {"expected_net_minor": net_minor, "currency": setup.currency, "statement_sha256": digest,
                         "bank": setup.bank}
             await conn.execute(
                 "INSERT INTO recon.exceptions (run_id, match_class, attempt_ref, evidence) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT DO NOTHING", (run.id, BANK_CREDIT_MISSING, f"{setup.provider}:{ctx.day}",
+                " ON CONFLICT DO NOTHING", (run.id, BANK_CREDIT_MISSING if net_minor > 0 else BANK_DEBIT_MISSING,
+                                            f"{setup.provider}:{ctx.day}",
                                             Jsonb(evidence)))
             await conn.execute("UPDATE recon.runs SET status = %s, statement_sha256 = %s WHERE id = %s",
                                (RunStatus.AWAITING_STATEMENT.value, digest, run.id))
             return False
         await store.mark_step_done(conn, run.id, RunStep.CONFIRM_BANK, statement_sha256=digest,
-                                   bank_entry_ref=credit.reference, status=RunStatus.RUNNING.value)
+                                   bank_entry_ref=booking.reference, status=RunStatus.RUNNING.value)
     return True
 
 

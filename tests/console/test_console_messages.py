@@ -10,7 +10,7 @@ from gateway.console.roles import Role
 from gateway.web.i18n import LANGUAGES, all_messages
 from ledger.model import NormalSide
 from reconciliation.runs import Resolution, RunStatus, SettlementTotals
-from reconciliation.settling import BANK_CREDIT_MISSING
+from reconciliation.settling import BANK_CREDIT_MISSING, BANK_DEBIT_MISSING
 
 MATCH_CLASSES = ("matched", "amount_mismatch", "currency_mismatch", "missing_in_ledger", "missing_at_provider",
                  "duplicate_in_file", "timing_difference", "amount_mismatch_refused")
@@ -22,7 +22,7 @@ STAFF_ACTIONS = ("staff_created", "staff_disabled", "staff_role_changed", "staff
 STAFF_REFUSALS = ("invalid_email", "email_taken", "staff_not_found", "self_lockout", "refused")
 
 COMPOSED = [
-    *(f"console.class.{name}" for name in (*MATCH_CLASSES, BANK_CREDIT_MISSING, "lines", "recovered")),
+    *(f"console.class.{name}" for name in (*MATCH_CLASSES, BANK_CREDIT_MISSING, BANK_DEBIT_MISSING, "lines", "recovered")),
     *(f"console.totals.{name}" for name in TOTALS),
     *(f"console.run_status.{status}" for status in RunStatus),
     *(f"console.resolution.{resolution}" for resolution in Resolution),

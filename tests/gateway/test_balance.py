@@ -49,7 +49,7 @@ def settlement_line(ref: str, kind: str, amount: int, fee: int, day: date) -> Se
                           transacted_at=datetime.now(UTC), settlement_date=day + timedelta(days=1))
 
 
-def statement_crediting(net_minor: int, day: date, path: Path) -> Path:
+def settlement_statement(net_minor: int, day: date, path: Path) -> Path:
     """The golden statement with its VNPAY payout turned into the card acquirer's for ``day``."""
     xml = STATEMENT_TEMPLATE.read_text()
     xml = xml.replace("366700", str(net_minor)).replace("VNPAY TT QUYET TOAN NGAY 20261121",
@@ -68,7 +68,7 @@ def reconcile(database_url: str, day: date, lines: list[SettlementLine], tmp_pat
     settlement = tmp_path / f"card-{day}.csv"
     with settlement.open("wb") as stream:
         write_settlement_csv(lines, stream)
-    statement = None if statement_net_minor is None else statement_crediting(
+    statement = None if statement_net_minor is None else settlement_statement(
         statement_net_minor, day, tmp_path / f"statement-{day}.xml")
 
     async def run() -> RunStatus:

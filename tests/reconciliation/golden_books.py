@@ -41,16 +41,18 @@ def settlement_file(path: Path, day: date, lines: list[tuple[str, str, int, date
     return path
 
 
-def statement_crediting(path: Path, day: date, net_minor: int) -> Path:
-    """The settlement bank's camt.053 with VNPAY's net credit for ``day``, booked the next day."""
+def settlement_statement(path: Path, day: date, net_minor: int) -> Path:
+    """The settlement bank's camt.053 with VNPAY's net settlement for ``day``, booked the
+    next day: a credit, or a debit when the day's refunds outweighed its payments."""
     booked = (day + timedelta(days=1)).isoformat()
+    side = "CRDT" if net_minor >= 0 else "DBIT"
     path.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
 <GrpHdr><MsgId>VCB{day:%Y%m%d}</MsgId><CreDtTm>{booked}T06:00:00+07:00</CreDtTm></GrpHdr>
 <Stmt><Id>VCB-{day:%Y%m%d}</Id><Acct><Id><Othr><Id>0071000123456</Id></Othr></Id><Ccy>VND</Ccy></Acct>
 <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="VND">0</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>
-<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="VND">{net_minor}</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>
-<Ntry><Amt Ccy="VND">{net_minor}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="VND">{abs(net_minor)}</Amt><CdtDbtInd>{side}</CdtDbtInd></Bal>
+<Ntry><Amt Ccy="VND">{abs(net_minor)}</Amt><CdtDbtInd>{side}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
 <BookgDt><Dt>{booked}</Dt></BookgDt><AcctSvcrRef>FT{day:%Y%m%d}</AcctSvcrRef>
 <NtryDtls><TxDtls><RmtInf><Ustrd>VNPAY TT QUYET TOAN NGAY {day:%Y%m%d}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
 </Stmt></BkToCstmrStmt></Document>""", encoding="utf-8")

@@ -13,7 +13,7 @@ import psycopg
 
 from golden_books import (
     DATA, DAY, SETUP, FakeProvider, at, book_every_class_day, book_payments, book_refund, open_books,
-    settlement_file, statement_crediting,
+    settlement_file, settlement_statement,
 )
 from ledger import store as ledger
 from reconciliation import reports
@@ -61,7 +61,7 @@ async def test_a_timing_difference_is_settled_the_next_day_or_missing_then(conn,
     assert first.status is RunStatus.COMPLETED and await list_exceptions(conn, DAY) == []
     # The next day's file carries PA-204 only: PA-203 is missing at the provider now.
     second = await reconcile(conn, NEXT, settlement_file(tmp_path / "next.csv", NEXT, [
-        ("PA-204", "payment", 30_000, at(23, 55))]), statement_crediting(tmp_path / "next.xml", NEXT, 30_000))
+        ("PA-204", "payment", 30_000, at(23, 55))]), settlement_statement(tmp_path / "next.xml", NEXT, 30_000))
     assert await classes(conn, second) == {"PA-203": "missing_at_provider", "PA-204": "matched"}
     assert [(e.match_class, e.attempt_ref) for e in await list_exceptions(conn, NEXT)] == [
         ("missing_at_provider", "PA-203")]
@@ -75,7 +75,7 @@ async def test_a_timing_difference_is_settled_the_next_day_or_missing_then(conn,
 async def test_a_line_whose_payment_is_booked_after_its_run_is_matched_late_and_remitted_once(conn, tmp_path):
     await open_books(conn)
     day_file = settlement_file(tmp_path / "day.csv", DAY, [("PA-205", "payment", 100_000, at(23, 59))])
-    first = await reconcile(conn, DAY, day_file, statement_crediting(tmp_path / "day.xml", DAY, 100_000))
+    first = await reconcile(conn, DAY, day_file, settlement_statement(tmp_path / "day.xml", DAY, 100_000))
     assert await classes(conn, first) == {"PA-205": "missing_in_ledger"}
     assert first.status is RunStatus.COMPLETED and first.totals["remitted_minor"] == 0
     assert await posted(conn, "suspense") == {"suspense": 100_000}
@@ -93,7 +93,7 @@ async def test_a_line_whose_payment_is_booked_after_its_run_is_matched_late_and_
         "suspense": 0, "provider:vnpay:clearing": 0, "agency:MOJ:payable": 0, "treasury:MOJ": 100_000}
     transfers = (await (await conn.execute("SELECT count(*) FROM ledger.transfers")).fetchone())[0]
     await reconcile(conn, NEXT, next_file)
-    await reconcile(conn, DAY, day_file, statement_crediting(tmp_path / "day.xml", DAY, 100_000))
+    await reconcile(conn, DAY, day_file, settlement_statement(tmp_path / "day.xml", DAY, 100_000))
     await reconcile(conn, AFTER, settlement_file(tmp_path / "after.csv", AFTER, []))
     assert (await (await conn.execute("SELECT count(*) FROM ledger.transfers")).fetchone())[0] == transfers
     assert await ledger.verify_ledger(conn) == []
@@ -142,7 +142,7 @@ async def test_refunds_beyond_a_days_payments_are_carried_into_the_agencys_next_
     await book_refund(conn, "RF-301", "MOJ", 50_000)
     day = await reconcile(conn, DAY, settlement_file(tmp_path / "day.csv", DAY, [
         ("PA-302", "payment", 80_000, at(9, 0)), ("RF-301", "refund", 50_000, at(16, 0))]),
-        statement_crediting(tmp_path / "day.xml", DAY, 30_000))
+        settlement_statement(tmp_path / "day.xml", DAY, 30_000))
     assert day.status is RunStatus.COMPLETED and day.totals["remitted_minor"] == 80_000
     [moh, moj] = (await reports.build_report(conn, DAY)).providers[0].agencies
     assert (moj.agency, moj.settled_minor, moj.remitted_minor, moj.carried_forward_minor) == (
@@ -152,7 +152,7 @@ async def test_refunds_beyond_a_days_payments_are_carried_into_the_agencys_next_
     # MOJ's next settlement pays back what was carried: only the rest is remitted.
     next_day = await reconcile(conn, NEXT, settlement_file(tmp_path / "next.csv", NEXT, [
         ("PA-300", "payment", 100_000, at(10, 0, DAY - timedelta(days=1)))]),
-        statement_crediting(tmp_path / "next.xml", NEXT, 100_000))
+        settlement_statement(tmp_path / "next.xml", NEXT, 100_000))
     assert next_day.status is RunStatus.COMPLETED and next_day.totals["remitted_minor"] == 50_000
     [moj] = (await reports.build_report(conn, NEXT)).providers[0].agencies
     assert (moj.settled_minor, moj.brought_forward_minor, moj.remitted_minor, moj.carried_forward_minor) == (
@@ -163,4 +163,25 @@ async def test_refunds_beyond_a_days_payments_are_carried_into_the_agencys_next_
     assert moj_settlement.settled_minor == moj_settlement.remitted_minor == 50_000
     negative = await (await conn.execute("SELECT count(*) FROM recon.remittances WHERE amount_minor <= 0")).fetchone()
     assert negative == (0,)
+    assert await ledger.verify_ledger(conn) == []
+
+
+async def test_a_day_of_more_refunds_than_payments_completes_on_the_banks_debit(conn, tmp_path):
+    await open_books(conn)
+    # PA-310 (MOJ) was booked the day before and is settled only on the next day; the day
+    # itself has one refund and no payment, so VNPAY takes its net back from our account.
+    await book_payments(conn, [("PA-310", "MOJ", 100_000, at(10, 0, DAY - timedelta(days=1)))])
+    await book_refund(conn, "RF-311", "MOJ", 50_000)
+    day_file = settlement_file(tmp_path / "day.csv", DAY, [("RF-311", "refund", 50_000, at(16, 0))])
+    credited = await reconcile(conn, DAY, day_file, settlement_statement(tmp_path / "wrong.xml", DAY, 50_000))
+    assert credited.status is RunStatus.AWAITING_STATEMENT  # a credit of the amount is not the debit
+    assert [e.match_class for e in await list_exceptions(conn, DAY)] == ["bank_debit_missing"]
+    day = await reconcile(conn, DAY, day_file, settlement_statement(tmp_path / "day.xml", DAY, -50_000))
+    assert day.status is RunStatus.COMPLETED
+    assert (day.totals["net_settlement_minor"], day.totals["remitted_minor"]) == (-50_000, 0)
+    assert (await posted(conn, "bank:vcb:settlement"))["bank:vcb:settlement"] == -50_000
+    next_day = await reconcile(conn, NEXT, settlement_file(tmp_path / "next.csv", NEXT, [
+        ("PA-310", "payment", 100_000, at(10, 0, DAY - timedelta(days=1)))]),
+        settlement_statement(tmp_path / "next.xml", NEXT, 100_000))
+    assert next_day.status is RunStatus.COMPLETED and next_day.totals["remitted_minor"] == 50_000
     assert await ledger.verify_ledger(conn) == []

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from golden_books import DATA, DAY
+from golden_books import DATA, DAY, settlement_statement
 from providers.model import SettlementLine
-from reconciliation.bank_check import find_settlement_credit, names_payout
+from reconciliation.bank_check import find_settlement_booking, names_payout
 from reconciliation.errors import SettlementFormatError
 from reconciliation.settlement_csv import read_settlement_csv, write_settlement_csv
 
@@ -49,14 +49,23 @@ def test_a_wrong_header_is_refused():
 
 
 def test_the_net_credit_is_found_by_amount_and_reference():
-    found = find_settlement_credit(DATA / "clean_day_statement.xml", provider="vnpay", day=DAY,
-                                   amount_minor=366_700, currency="VND")
+    found = find_settlement_booking(DATA / "clean_day_statement.xml", provider="vnpay", day=DAY,
+                                    net_minor=366_700, currency="VND")
     assert found is not None and found.reference == "FT2632600002" and found.booking_date == date(2026, 11, 22)
     # The right amount for another provider, or another amount, is not the credit.
-    assert find_settlement_credit(DATA / "clean_day_statement.xml", provider="momo", day=DAY,
-                                  amount_minor=366_700, currency="VND") is None
-    assert find_settlement_credit(DATA / "short_statement.xml", provider="vnpay", day=DAY,
-                                  amount_minor=366_700, currency="VND") is None
+    assert find_settlement_booking(DATA / "clean_day_statement.xml", provider="momo", day=DAY,
+                                   net_minor=366_700, currency="VND") is None
+    assert find_settlement_booking(DATA / "short_statement.xml", provider="vnpay", day=DAY,
+                                   net_minor=366_700, currency="VND") is None
+
+
+def test_a_negative_net_is_found_as_the_banks_debit_never_as_a_credit(tmp_path):
+    debit = settlement_statement(tmp_path / "debit.xml", DAY, -50_000)
+    found = find_settlement_booking(debit, provider="vnpay", day=DAY, net_minor=-50_000, currency="VND")
+    assert found is not None and found.amount_minor == 50_000
+    assert find_settlement_booking(debit, provider="vnpay", day=DAY, net_minor=50_000, currency="VND") is None
+    credit = settlement_statement(tmp_path / "credit.xml", DAY, 50_000)
+    assert find_settlement_booking(credit, provider="vnpay", day=DAY, net_minor=-50_000, currency="VND") is None
 
 
 @pytest.mark.parametrize("text, expected", [
