@@ -8,6 +8,7 @@ from psycopg import AsyncConnection
 
 from gateway.api.idempotency import respond_once
 from gateway.api.dependencies import Caller, Connection
+from gateway.api.expanding import take_expansions
 from gateway.api.openapi import documented, list_of
 from gateway.api.params import NoParams, body_params, convert_params, query_params
 from gateway.api.responses import list_response, object_response
@@ -27,12 +28,20 @@ from gateway.payments.model import (
 from gateway.sessions.owned_intents import refuse_canceling_a_session_intent
 
 PATH = "/v1/payment_intents"
+# Stripe's expandable properties of a PaymentIntent that are always null here: expanding null
+# answers null, as Stripe does, so a client that always asks for them keeps working.
+# (``payment_method`` is an id here and cannot be expanded: refused.)
+NULL_EXPANSIONS = frozenset({"application", "customer", "latest_charge", "on_behalf_of", "review", "source"})
+
+
+def without_expansions(params: dict, *, listing: bool = False) -> dict:
+    return take_expansions(params, NULL_EXPANSIONS, listing=listing)[0]
 
 
 @post(PATH, summary="Create a PaymentIntent", operation_class=documented(PaymentIntentResource, PaymentIntentCreate))
 async def create_payment_intent(request: Request, conn: Connection, caller: Caller) -> Response:
     raw = await body_params(request)
-    params = convert_params(raw, PaymentIntentCreate)
+    params = convert_params(without_expansions(raw), PaymentIntentCreate)
 
     async def create(tx: AsyncConnection, origin: Origin):
         return as_resource(await operations.create_payment_intent(tx, caller.scope, params, origin))
@@ -48,7 +57,7 @@ async def create_payment_intent(request: Request, conn: Connection, caller: Call
 async def retrieve_payment_intent(
     request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
 ) -> Response:
-    convert_params(query_params(request), NoParams)
+    convert_params(without_expansions(query_params(request)), NoParams)
     return object_response(as_resource(await store.get_intent(conn, caller.scope, intent_id)))
 
 
@@ -58,7 +67,7 @@ async def update_payment_intent(
     request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
 ) -> Response:
     raw = await body_params(request)
-    params = convert_params(raw, PaymentIntentUpdate)
+    params = convert_params(without_expansions(raw), PaymentIntentUpdate)
 
     async def update(tx: AsyncConnection, origin: Origin):
         return as_resource(await operations.update_payment_intent(tx, caller.scope, intent_id, params, origin))
@@ -72,7 +81,7 @@ async def cancel_payment_intent(
     request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
 ) -> Response:
     raw = await body_params(request)
-    params = convert_params(raw, PaymentIntentCancel)
+    params = convert_params(without_expansions(raw), PaymentIntentCancel)
 
     async def cancel(tx: AsyncConnection, origin: Origin):
         await refuse_canceling_a_session_intent(tx, caller.scope, intent_id)
@@ -87,7 +96,7 @@ async def confirm_payment_intent(
     request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
 ) -> Response:
     raw = await body_params(request)
-    params = convert_params(raw, PaymentIntentConfirm)
+    params = convert_params(without_expansions(raw), PaymentIntentConfirm)
     state = request.app.state
 
     async def confirm(tx: AsyncConnection, origin: Origin):
@@ -101,7 +110,7 @@ async def confirm_payment_intent(
 @get(PATH, summary="List PaymentIntents, newest first",
      operation_class=documented(list_of(PaymentIntentResource), ListParams, where="query"))
 async def list_payment_intents(request: Request, conn: Connection, caller: Caller) -> Response:
-    params = convert_params(query_params(request), ListParams)
+    params = convert_params(without_expansions(query_params(request), listing=True), ListParams)
     return list_response(PATH, await store.list_intents(conn, caller.scope, params), as_resource)
 
 

@@ -36,6 +36,24 @@ def test_has_every_top_level_field_of_stripes_own_object(client):
     assert set(ours) == set(stripes) | PORTAL_FIELDS
 
 
+def test_expanding_a_property_that_is_always_null_here_answers_null(client):
+    nulls = ["latest_charge", "customer", "review"]
+    created = create(client, expand=nulls)
+    assert (created.latest_charge, created.customer, created.review) == (None, None, None)
+    fetched = client.v1.payment_intents.retrieve(created.id, params={"expand": nulls})
+    assert fetched.to_dict() == created.to_dict()
+    [listed] = client.v1.payment_intents.list(params={"limit": 1, "expand": ["data.latest_charge"]}).data
+    assert listed.id == created.id and listed.latest_charge is None
+    canceled = client.v1.payment_intents.cancel(created.id, params={"expand": ["latest_charge"]})
+    assert canceled.status == "canceled"
+    # An id here, not an object: refused, as is a list's path without its data. prefix.
+    for ask in (lambda: client.v1.payment_intents.retrieve(created.id, params={"expand": ["payment_method"]}),
+                lambda: client.v1.payment_intents.list(params={"expand": ["latest_charge"]})):
+        with pytest.raises(stripe.InvalidRequestError) as refused:
+            ask()
+        assert (refused.value.http_status, refused.value.param) == (400, "expand")
+
+
 def test_update_merges_metadata_and_clears_with_empty_values(client):
     intent = create(client, metadata={"a": "1", "b": "2"}, description="old")
     updated = client.v1.payment_intents.update(intent.id, params={"amount": 150_000, "description": "",
