@@ -1,7 +1,6 @@
 """Webhook endpoints through Stripe's client, and delivery to real local receivers."""
 
 import json
-import socket
 import threading
 import time
 from datetime import timedelta
