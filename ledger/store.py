@@ -296,13 +296,15 @@ RETURNING pending_id
 SUM_SLOTS = """
 SELECT a.code, a.currency, a.normal_side,
        sum(b.debits_posted)::bigint, sum(b.credits_posted)::bigint,
-       sum(b.debits_pending)::bigint, sum(b.credits_pending)::bigint
+       sum(b.debits_pending)::bigint, sum(b.credits_pending)::bigint{more}
   FROM ledger.accounts a JOIN ledger.balance_slots b ON b.account_id = a.id
  WHERE {accounts}
  GROUP BY a.id
 """
-SELECT_BALANCE = SUM_SLOTS.format(accounts="a.code = %s")
-SELECT_BALANCES = SUM_SLOTS.format(accounts="a.code = ANY(%s)")
+SELECT_BALANCE = SUM_SLOTS.format(more="", accounts="a.code = %s")
+SELECT_BALANCES = SUM_SLOTS.format(more="", accounts="a.code = ANY(%s)")
+# Grouped by the kind of account (the code's first part), then by code.
+SELECT_ALL_BALANCES = SUM_SLOTS.format(more=", a.closed", accounts="true") + " ORDER BY split_part(a.code, ':', 1), a.code"
 BALANCE_COLUMNS = ("account", "currency", "normal_side", "debits_posted", "credits_posted", "debits_pending",
                    "credits_pending")
 
@@ -322,7 +324,7 @@ async def list_balances(conn: AsyncConnection, codes: Sequence[str]) -> dict[str
 async def list_account_balances(conn: AsyncConnection) -> list[AccountBalance]:
     """Every account's balance now, with whether it is closed, ordered by the kind of
     account (the code's first part) and code: one statement, however many accounts."""
-    rows = await (await conn.execute(query("account_balances"))).fetchall()
+    rows = await (await conn.execute(SELECT_ALL_BALANCES)).fetchall()
     return [msgspec.convert(dict(zip((*BALANCE_COLUMNS, "closed"), row)), AccountBalance) for row in rows]
 
 
