@@ -21,6 +21,8 @@ def take_expansions(params: dict[str, Any], expandable: frozenset[str], *,
                     listing: bool = False) -> tuple[dict[str, Any], frozenset[str]]:
     """``params`` without ``expand``, and the paths it asks for (relative to each object of a
     list, when ``listing``), every one of them in ``expandable``."""
+    if PARAM not in params:  # most requests: nothing to copy
+        return params, frozenset()
     rest = {name: value for name, value in params.items() if name != PARAM}
     asked = set()
     for path in asked_paths(params):

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import msgspec
 from litestar import Request
 
-from gateway.api.expanding import PARAM, asked_paths, cannot_expand
+from gateway.api.expanding import take_expansions
 from gateway.api.forms import decode_body, decode_query
 from gateway.errors import InvalidParameter
 
@@ -40,11 +40,9 @@ async def refuse_nul_in_path(request: Request) -> None:
 
 
 def convert_params(params: dict[str, Any], into: type[T]) -> T:
-    # An object with expansions took ``expand`` out already (gateway.api.expanding).
-    if PARAM in params:
-        if paths := asked_paths(params):
-            raise cannot_expand(paths[0])
-        params = {name: value for name, value in params.items() if name != PARAM}  # asked for nothing
+    # An object with expansions took ``expand`` out already (gateway.api.expanding); for any
+    # other, every path asked for is refused by name.
+    params = take_expansions(params, frozenset())[0]
     try:
         # Form values arrive as strings: strict=False lets "1000" become 1000 and "true" True.
         return msgspec.convert(params, into, strict=False)

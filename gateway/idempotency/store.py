@@ -30,6 +30,7 @@ statements goes unprepared, with its parameters bound client-side by psycopg's C
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -105,6 +106,7 @@ class Write(msgspec.Struct, frozen=True):
     params: dict[str, Any]
 
 
+@functools.cache  # one operation's writes are constants: built once, not per create
 def first_try_statement(writes: tuple[str, ...]) -> str:
     parts = ", ".join(f"write_{number} AS ({statement})" for number, statement in enumerate(writes))
     return f"""WITH held AS (SELECT gateway.hold_idempotency_key(%(api_key_id)s, %(key)s)),
