@@ -31,9 +31,11 @@ HEADERS = {
 # data, which no shared cache may keep, and no browser may read as another type. A response
 # that says how it may be cached keeps its own (the static files: public, for a year).
 FILE_HEADERS = {"x-content-type-options": "nosniff", "cache-control": "no-store"}
+NOSNIFF, NO_STORE = ((name.encode(), value.encode()) for name, value in FILE_HEADERS.items())
 # Not pages of ours: the API and the providers' messages (for programs, with Stripe's
-# headers), the sandboxes (other companies' sites), the probes, metrics and OpenAPI document.
-NOT_PAGES = ("/v1/", "/callbacks/", "/sandbox/", "/schema", "/healthz", "/readyz", "/metrics")
+# headers), the probes, metrics and OpenAPI document. (The sandboxes, other companies'
+# sites, are left alone altogether.)
+NOT_PAGES = ("/v1/", "/callbacks/", "/schema", "/healthz", "/readyz", "/metrics")
 
 
 def content_security_policy(form_action_origins: str = "") -> str:
@@ -61,6 +63,5 @@ def security_headers_hook(form_action_origins: str = ""):
 
 def with_file_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     present = {name.lower() for name, _ in headers}
-    return [*((n, v) for n, v in headers if n.lower() != b"x-content-type-options"),
-            (b"x-content-type-options", b"nosniff"),
-            *([(b"cache-control", b"no-store")] if b"cache-control" not in present else [])]
+    return [*((n, v) for n, v in headers if n.lower() != NOSNIFF[0]), NOSNIFF,
+            *([NO_STORE] if NO_STORE[0] not in present else [])]
