@@ -28,7 +28,7 @@ from gateway.api.responses import object_response
 from gateway.errors import ResourceMissing
 from gateway.events.store import Origin
 from gateway.keys.model import ApiKey
-from gateway.web.cookies import web_settings
+from gateway.web.cookies import livemode
 
 PATH = "/v1/dossiers"
 Note = Annotated[str, Meta(max_length=2000)]
@@ -69,18 +69,13 @@ class TrackingResource(msgspec.Struct, frozen=True, kw_only=True):
     tracking: DossierTracking
 
 
-def _gateway_livemode(request: Request) -> bool:
-    """The mode of what citizens do here without a key: the gateway's own."""
-    return web_settings(request).mode == "live"
-
-
 @post(PATH, summary="Submit a dossier (citizens; no key)", operation_class=documented(SubmittedResource, SubmitParams))
 async def submit(request: Request, conn: Connection) -> Response:
     params = convert_params(await body_params(request), SubmitParams)
     try:
         submitted = await procedures.submit_dossier(conn, params.service, applicant_name=params.applicant_name,
                                                     contact=params.contact, fields=params.fields,
-                                                    livemode=_gateway_livemode(request))
+                                                    livemode=livemode(request))
     except CatalogueError as exc:
         raise catalogue_refusal(exc, inputs_param="fields") from None
     return object_response(SubmittedResource(dossier=submitted.dossier, tracking_secret=submitted.tracking_secret))
@@ -92,7 +87,7 @@ async def track(request: Request, conn: Connection, code: FromPath[str]) -> Resp
     params = convert_params(await body_params(request), TrackParams)
     try:
         tracking = await procedures.track_dossier(conn, code, params.tracking_secret,
-                                                  livemode=_gateway_livemode(request))
+                                                  livemode=livemode(request))
         return object_response(TrackingResource(tracking=tracking))
     except CatalogueError as exc:
         raise catalogue_refusal(exc) from None

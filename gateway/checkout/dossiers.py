@@ -18,12 +18,12 @@ from gateway.checkout.page_input import (
     check_lookup_limit,
     form_amount,
     form_text,
-    livemode,
     origin_request_id,
     refusal,
     to_payment,
 )
 from gateway.checkout.payment_start import start_payment
+from gateway.web.cookies import livemode
 from gateway.web.form_errors import FieldError
 from gateway.web.signed_values import seal, unseal
 from gateway.web.signing_key import request_signing_key

@@ -14,7 +14,7 @@ from gateway.api.request_id import request_id
 from gateway.checkout.ownership import remember_payment
 from gateway.checkout.payment_start import start_payment
 from gateway.payments.model import PaymentIntent
-from gateway.web.cookies import web_settings
+from gateway.web.cookies import livemode
 from gateway.web.form_errors import FieldError
 from gateway.web.i18n import Translator
 from gateway.web.templating import page_translator, render
@@ -37,10 +37,6 @@ def check_lookup_limit(request: Request) -> None:
     """Count one look-up for this client address; RateLimited (the 429 page) past the limit."""
     client = request.client.host if request.client else "unknown"
     request.app.state.lookup_limit.check(client)
-
-
-def livemode(request: Request) -> bool:
-    return web_settings(request).mode == "live"
 
 
 def origin_request_id(request: Request) -> str:

@@ -19,11 +19,11 @@ from psycopg import AsyncConnection
 from gateway.api.dependencies import Connection
 from gateway.checkout import catalogue_names
 from gateway.checkout.ownership import remember_payment
-from gateway.checkout.page_input import livemode
 from gateway.sessions import store
 from gateway.sessions.model import CheckoutSession, Status
 from gateway.sessions.operations import PAGE_PATH
 from gateway.sessions.transitions import is_payable, success_destination
+from gateway.web.cookies import livemode
 from gateway.web.templating import render
 
 

@@ -18,6 +18,11 @@ def web_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def livemode(request: Request) -> bool:
+    """The mode of what citizens do without a key (pages, dossiers): the gateway's own."""
+    return web_settings(request).mode == "live"
+
+
 def our_cookie(request: Request, key: str, value: str, *, max_age_s: int | None = None) -> Cookie:
     secure = request.url.scheme == "https" or web_settings(request).mode == "live"
     return Cookie(key=key, value=value, path="/", max_age=max_age_s, httponly=True, secure=secure, samesite="lax")
