@@ -26,7 +26,7 @@ from gateway.refunds import store as refund_store
 from gateway.refunds.operations import record_refund_result
 from gateway.refunds.sending import ask_provider
 from providers.errors import ProviderError
-from providers.model import PaymentState
+from providers.model import PaymentState, PaymentStatus
 from providers.protocol import CallbackEvent, PaymentQuery, ProviderAdapter
 
 log = logging.getLogger(__name__)
@@ -37,9 +37,12 @@ BATCH = 50  # per round: enough to keep up, few enough that a round stays short
 @runtime_checkable
 class FindsCredits(Protocol):
     """An adapter for money the payer pushes to our account (VietQR): it can list the credits
-    that name an attempt, as the events their notifications carry."""
+    that name an attempt, as the events their notifications carry, and tell the payment's
+    status from them."""
 
     async def find_credits(self, query: PaymentQuery) -> list[CallbackEvent]: ...
+
+    def status_from_credits(self, query: PaymentQuery, credits: list[CallbackEvent]) -> PaymentStatus: ...
 
 
 async def query_quiet_attempts(pool: AsyncConnectionPool, providers: Providers, quiet_after: timedelta) -> int:
@@ -61,15 +64,18 @@ async def _query_attempt(pool: AsyncConnectionPool, adapter: ProviderAdapter, at
     """Whether the provider's answer changed the attempt."""
     query = PaymentQuery(attempt_ref=attempt.attempt_ref, created_at=attempt.created_at,
                          provider_ref=attempt.provider_ref)
-    status = await adapter.query_payment(query)
+    if isinstance(adapter, FindsCredits):  # one search of the account, not a second for the credits
+        credits = await adapter.find_credits(query)
+        if credits:
+            async with pool.connection() as conn:
+                for credit in credits:
+                    await apply_provider_event(conn, adapter.code, credit)
+                return await attempt_store.get_attempt(conn, attempt.attempt_ref) != attempt
+        status = adapter.status_from_credits(query, credits)
+    else:
+        status = await adapter.query_payment(query)
     if status.state == PaymentState.PENDING:
         return False
-    if status.state == PaymentState.SUCCEEDED and isinstance(adapter, FindsCredits):
-        credits = await adapter.find_credits(query)  # paid, so there is one at least: credits stay
-        async with pool.connection() as conn:
-            for credit in credits:
-                await apply_provider_event(conn, adapter.code, credit)
-            return await attempt_store.get_attempt(conn, attempt.attempt_ref) != attempt
     abandoned = status.state == PaymentState.UNKNOWN
     result = Result(state=PaymentState.FAILED if abandoned else status.state, provider_ref=status.provider_ref,
                     amount_minor=status.amount_minor, currency=status.currency,

@@ -92,7 +92,10 @@ class VietqrAdapter:
         unknown to the bank, which has no order to expire: it is pending until
         ``expire_after_s`` after the attempt, then failed as expired (a credit that still
         comes later is booked all the same: the money is ours to give back)."""
-        credits = await self.find_credits(query)
+        return self.status_from_credits(query, await self.find_credits(query))
+
+    def status_from_credits(self, query: PaymentQuery, credits: list[CallbackEvent]) -> PaymentStatus:
+        """The payment's status, given the credits that carry its reference (find_credits)."""
         if credits:
             first = credits[0]  # a second credit with the same reference is a double payment: the gateway's
             return PaymentStatus(attempt_ref=query.attempt_ref, state=PaymentState.SUCCEEDED,
