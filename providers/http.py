@@ -6,6 +6,7 @@ on the request), so it is never reported as a refusal.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, TypeVar
 
 import httpx
@@ -39,9 +40,11 @@ def decode_json_answer(response: httpx.Response, kind: type[T]) -> T:
         raise MalformedMessage(f"{response.request.url}: HTTP {response.status_code}: {problem}") from None
 
 
-async def fetch_settlement_file(client: httpx.AsyncClient, url: str, *, headers: dict[str, str] | None = None) -> bytes:
-    """A day's settlement file, as the provider wrote it; ProviderRejected when the provider
-    answers without one (not there yet: HTTP 404)."""
+async def fetch_settlement_file(client: httpx.AsyncClient, base_url: str, day: date, *,
+                                headers: dict[str, str] | None = None) -> bytes:
+    """A day's settlement file, as the provider wrote it, from ``<base_url>/settlement/<day>``;
+    ProviderRejected when the provider answers without one (not there yet: HTTP 404)."""
+    url = f"{base_url}/settlement/{day.isoformat()}"
     response = await call_provider(client, "GET", url, timeout_s=SETTLEMENT_FILE_TIMEOUT_S, headers=headers)
     if response.status_code != 200:
         raise ProviderRejected(str(response.status_code), f"GET {url}: no settlement file")

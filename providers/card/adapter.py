@@ -65,9 +65,9 @@ class CardAdapter:
             return CardResult(provider_ref=error.payment_intent.id, state=PaymentState.FAILED,
                               failure_code=error.code, decline_code=error.decline_code)
         intent = self._read(response, PaymentIntent)
-        taken = _state(intent) is PaymentState.SUCCEEDED
-        return CardResult(provider_ref=intent.id, state=_state(intent), currency=intent.currency.upper(),
-                          amount_minor=intent.amount_received if taken else None)
+        state = _state(intent)
+        return CardResult(provider_ref=intent.id, state=state, currency=intent.currency.upper(),
+                          amount_minor=intent.amount_received if state is PaymentState.SUCCEEDED else None)
 
     def parse_callback(self, message: InboundMessage) -> CallbackEvent:
         verify_signature_header(message.body, message.headers.get("stripe-signature"), self.config.webhook_secret,
@@ -134,7 +134,7 @@ class CardAdapter:
                             currency=request.currency, failure_code="refund_not_found")
 
     async def fetch_settlement(self, day: date) -> bytes:
-        return await fetch_settlement_file(self._client, f"{self.config.base_url}/settlement/{day.isoformat()}",
+        return await fetch_settlement_file(self._client, self.config.base_url, day,
                                            headers={"Authorization": f"Bearer {self.config.secret_key}"})
 
     def parse_settlement(self, content: bytes) -> list[SettlementLine]:

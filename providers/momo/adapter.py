@@ -99,7 +99,7 @@ class MomoAdapter:
                             currency="VND", failure_code="refund_not_found")
 
     async def fetch_settlement(self, day: date) -> bytes:
-        return await fetch_settlement_file(self._client, f"{self.config.base_url}/settlement/{day.isoformat()}")
+        return await fetch_settlement_file(self._client, self.config.base_url, day)
 
     def parse_settlement(self, content: bytes) -> list[SettlementLine]:
         return settlement.parse_settlement(content)

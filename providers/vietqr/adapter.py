@@ -126,7 +126,7 @@ class VietqrAdapter:
         return self._result(self._read(response, ReturnAnswer))
 
     async def fetch_settlement(self, day: date) -> bytes:
-        return await fetch_settlement_file(self._client, f"{self.config.base_url}/settlement/{day.isoformat()}",
+        return await fetch_settlement_file(self._client, self.config.base_url, day,
                                            headers={"authorization": f"Bearer {self.config.api_key}"})
 
     def parse_settlement(self, content: bytes) -> list[SettlementLine]:

@@ -113,7 +113,7 @@ class VnpayAdapter:
             provider_ref=answer["vnp_TransactionNo"] or None)
 
     async def fetch_settlement(self, day: date) -> bytes:
-        return await fetch_settlement_file(self._client, f"{self.config.base_url}/settlement/{day.isoformat()}")
+        return await fetch_settlement_file(self._client, self.config.base_url, day)
 
     def parse_settlement(self, content: bytes) -> list[SettlementLine]:
         return settlement.parse_settlement(content)
