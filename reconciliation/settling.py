@@ -95,9 +95,10 @@ async def remit(ctx: RunContext) -> bool:
         for transfer, entry in zip(transfers, due):
             await store.record_remittance(conn, ctx.run.id, entry.agency, treasury_account(entry.agency),
                                           entry.remit_minor, setup.currency, transfer.id)
+        taken = [carry_id for entry in plan for carry_id in carries.ids_by_agency.get(entry.agency, ())]
+        if taken:
+            await store.take_carries(conn, ctx.run.id, taken)
         for entry in plan:
-            if entry.agency in carries.ids_by_agency:
-                await store.take_carries(conn, ctx.run.id, carries.ids_by_agency[entry.agency])
             if entry.carried_forward_minor < 0:
                 await store.carry_negative_settlement(conn, ctx.run.id, entry.agency, setup.currency,
                                                       entry.carried_forward_minor)
