@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
 from psycopg import AsyncConnection
+from psycopg.rows import class_row
 
 from gateway.payments import attempt_store
-from gateway.payments.model import AttemptFlag, AttemptStatus
+from gateway.payments.model import AttemptStatus
 from gateway.payments.outcomes import Result
 from gateway.payments.settling import settle_attempt
 from gateway.provider_setup import Providers
@@ -27,6 +28,13 @@ Connect = Callable[[], AbstractAsyncContextManager[AsyncConnection]]  # e.g. poo
 
 PAYMENT_TRANSFERS = """
 SELECT id FROM ledger.transfers WHERE external_ref = %s AND kind = 'payment' AND phase = 'posted' ORDER BY id
+"""
+
+# The references of one run's missing lines, in one statement (a file may hold thousands).
+REFUSED_ATTEMPTS = """
+SELECT attempt_ref, intent_id, status, flag, amount_minor, currency, created_at FROM gateway.payment_attempts
+ WHERE attempt_ref = ANY(%(attempt_refs)s) AND provider = %(provider)s
+   AND flag = 'amount_mismatch' AND status <> 'succeeded'
 """
 
 
@@ -70,15 +78,9 @@ async def refused_attempts(conn: AsyncConnection, provider: str,
                            attempt_refs: Sequence[str]) -> dict[str, RefusedAttempt]:
     """Those of the references that name an attempt of ours at ``provider`` whose payment
     was refused for its amount (flagged amount_mismatch, never paid): nothing was booked."""
-    refused = {}
-    for attempt_ref in attempt_refs:
-        attempt = await attempt_store.find_attempt(conn, attempt_ref)
-        if (attempt is not None and attempt.provider == provider and attempt.flag == AttemptFlag.AMOUNT_MISMATCH
-                and attempt.status != AttemptStatus.SUCCEEDED):
-            refused[attempt_ref] = RefusedAttempt(
-                attempt_ref=attempt_ref, intent_id=attempt.intent_id, status=attempt.status, flag=attempt.flag,
-                amount_minor=attempt.amount_minor, currency=attempt.currency, created_at=attempt.created_at)
-    return refused
+    async with conn.cursor(row_factory=class_row(RefusedAttempt)) as cur:
+        await cur.execute(REFUSED_ATTEMPTS, {"provider": provider, "attempt_refs": list(attempt_refs)})
+        return {attempt.attempt_ref: attempt for attempt in await cur.fetchall()}
 
 
 def gateway_recovery(providers: Providers, connect: Connect) -> Recovery:
