@@ -127,9 +127,20 @@ async def classify(ctx: RunContext) -> bool:
 
 async def recover(ctx: RunContext) -> bool:
     """Book, through the gateway, each payment the ledger lacks that the provider's status
-    query proves paid for the line's amount and currency (a lost callback, recovered)."""
-    missing = [row for row in await store.lines_missing_in_ledger(ctx.conn, ctx.run.id)
-               if row[2] == "payment" and row[4] == ctx.setup.currency]
+    query proves paid for the line's amount and currency (a lost callback, recovered); class
+    those left whose payment the gateway refused."""
+    missing = [row for row in await store.lines_missing_in_ledger(ctx.conn, ctx.run.id) if row[2] == "payment"]
+    recovered = await recover_lost_payments(ctx, [row for row in missing if row[4] == ctx.setup.currency])
+    await class_refused_payments(ctx, [(line_no, ref) for line_no, ref, *_ in missing if line_no not in recovered])
+    await match_late_bookings(ctx)
+    async with ctx.conn.transaction():
+        await store.mark_step_done(ctx.conn, ctx.run.id, RunStep.RECOVER)
+    return True
+
+
+async def recover_lost_payments(ctx: RunContext, missing: list[tuple[int, str, str, int, str]]) -> set[int]:
+    """The numbers of the lines (of ``missing``, payments in the run's currency) that the
+    gateway now books."""
     gate = asyncio.Semaphore(STATUS_QUERIES_AT_ONCE)
 
     async def ask(attempt_ref: str) -> PaymentStatus | None:
@@ -141,21 +152,17 @@ async def recover(ctx: RunContext) -> bool:
                 return None
 
     answers = await asyncio.gather(*(ask(ref) for _, ref, _, _, _ in missing))
+    recovered = set()
     for (line_no, ref, _, amount_minor, currency), status in zip(missing, answers):
-        if proves_paid(status, amount_minor, currency):
-            await book_recovered(ctx, line_no, ref, status)
-    await class_refused_payments(ctx)
-    await match_late_bookings(ctx)
-    async with ctx.conn.transaction():
-        await store.mark_step_done(ctx.conn, ctx.run.id, RunStep.RECOVER)
-    return True
+        if proves_paid(status, amount_minor, currency) and await book_recovered(ctx, line_no, ref, status):
+            recovered.add(line_no)
+    return recovered
 
 
-async def class_refused_payments(ctx: RunContext) -> None:
-    """A line still missing in the ledger whose attempt the gateway refused for its amount
-    is that, an amount mismatch against the refused attempt, which is kept as evidence."""
-    missing = [(line_no, ref) for line_no, ref, kind, _, _ in await store.lines_missing_in_ledger(ctx.conn, ctx.run.id)
-               if kind == "payment"]
+async def class_refused_payments(ctx: RunContext, missing: list[tuple[int, str]]) -> None:
+    """A payment line (line_no, attempt_ref) still missing in the ledger whose attempt the
+    gateway refused for its amount is that, an amount mismatch against the refused attempt,
+    which is kept as evidence."""
     refused = await ctx.recovery.refused_attempts(ctx.conn, ctx.setup.provider, [ref for _, ref in missing])
     async with ctx.conn.transaction():
         for line_no, ref in missing:
@@ -178,19 +185,21 @@ async def match_late_bookings(ctx: RunContext) -> None:
             log.info("late booking of exception %s left as it is: %s", exception_id, refused)
 
 
-async def book_recovered(ctx: RunContext, line_no: int, ref: str, status: PaymentStatus) -> None:
+async def book_recovered(ctx: RunContext, line_no: int, ref: str, status: PaymentStatus) -> bool:
     """The gateway's booking and the line's new class in one transaction; a payment the
-    gateway cannot attribute stays missing in the ledger (an exception, in suspense)."""
+    gateway cannot attribute stays missing in the ledger (an exception, in suspense): False."""
     async with ctx.conn.transaction():
         await store.refuse_if_closed(ctx.conn, ctx.day)
         booked = await ctx.recovery.book_paid(ctx.conn, ctx.setup.provider, ref, status)
         if booked is None:
             log.warning("%s says %s is paid, but the gateway books no attempt of its for it", ctx.setup.provider, ref)
-        elif booked.booked_now:
+            return False
+        if booked.booked_now:
             await store.record_recovery(ctx.conn, ctx.run.id, line_no, ref, ",".join(booked.transfer_ids),
                                         msgspec.json.encode(status).decode())
         else:
             await store.mark_line_matched(ctx.conn, ctx.run.id, line_no)
+        return True
 
 
 async def queue_exceptions(ctx: RunContext) -> bool:
