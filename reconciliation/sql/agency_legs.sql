@@ -5,7 +5,6 @@ SELECT substring(a.code FROM '^agency:(.+):payable$') AS agency,
   FROM ledger.transfers t
   JOIN ledger.accounts a ON a.id = CASE t.kind WHEN 'payment' THEN t.credit_account_id ELSE t.debit_account_id END
  WHERE t.external_ref = %(attempt_ref)s AND t.kind = %(kind)s AND a.code LIKE 'agency:%%:payable'
-   AND ((t.kind = 'payment' AND t.phase = 'posted' AND t.debit_account_id = %(clearing_id)s)
-     OR (t.kind = 'refund' AND t.phase = 'post_pending' AND t.credit_account_id = %(clearing_id)s))
+   AND recon.clearing_entry(t, %(clearing_id)s)
  GROUP BY 1
  ORDER BY 1

@@ -16,12 +16,12 @@ WITH agency_accounts AS (
      WHERE run_id = %(run_id)s AND match_class = 'matched' AND line_no IS NOT NULL
 ), scanned AS (
     SELECT t.* FROM ledger.transfers t
-     WHERE t.created_at >= %(day_starts)s AND t.created_at < %(day_ends)s
+     WHERE t.created_at >= %(day_starts)s AND t.created_at < %(day_ends)s AND recon.clearing_entry(t, %(clearing_id)s)
     UNION ALL
     SELECT t.* FROM ledger.transfers t
      WHERE t.external_ref IN (SELECT attempt_ref FROM matched
                                WHERE booked_at IS NULL OR booked_at < %(day_starts)s OR booked_at >= %(day_ends)s)
-       AND (t.created_at < %(day_starts)s OR t.created_at >= %(day_ends)s)
+       AND (t.created_at < %(day_starts)s OR t.created_at >= %(day_ends)s) AND recon.clearing_entry(t, %(clearing_id)s)
 ), legs AS (
     SELECT a.agency, CASE t.kind WHEN 'payment' THEN t.amount ELSE -t.amount END AS amount_minor,
            t.created_at >= %(day_starts)s AND t.created_at < %(day_ends)s AS paid_today,
@@ -30,8 +30,6 @@ WITH agency_accounts AS (
       JOIN agency_accounts a ON a.id = CASE t.kind WHEN 'payment' THEN t.credit_account_id ELSE t.debit_account_id END
       LEFT JOIN matched m ON m.attempt_ref = t.external_ref
      WHERE t.external_ref IS NOT NULL
-       AND ((t.kind = 'payment' AND t.phase = 'posted' AND t.debit_account_id = %(clearing_id)s)
-         OR (t.kind = 'refund' AND t.phase = 'post_pending' AND t.credit_account_id = %(clearing_id)s))
        AND ((t.created_at >= %(day_starts)s AND t.created_at < %(day_ends)s) OR m.attempt_ref IS NOT NULL)
 )
 SELECT %(run_id)s, agency, coalesce(sum(amount_minor) FILTER (WHERE paid_today), 0),

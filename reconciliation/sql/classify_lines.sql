@@ -12,8 +12,7 @@ WITH entries AS (
            min(t.created_at) AS booked_at
       FROM ledger.transfers t
      WHERE t.external_ref IN (SELECT s.attempt_ref FROM recon.settlement_lines s WHERE s.run_id = %(run_id)s)
-       AND ((t.kind = 'payment' AND t.phase = 'posted' AND t.debit_account_id = %(clearing_id)s)
-         OR (t.kind = 'refund' AND t.phase = 'post_pending' AND t.credit_account_id = %(clearing_id)s))
+       AND recon.clearing_entry(t, %(clearing_id)s)
      GROUP BY t.external_ref, t.kind
 ), merits AS (
     SELECT s.line_no, s.attempt_ref, e.kind, e.amount_minor, e.currency, e.booked_at,

@@ -19,8 +19,7 @@ WITH nearby_runs AS (
       FROM ledger.transfers t
      WHERE t.created_at >= %(day_starts)s AND t.created_at < %(day_ends)s
        AND t.external_ref IS NOT NULL
-       AND ((t.kind = 'payment' AND t.phase = 'posted' AND t.debit_account_id = %(clearing_id)s)
-         OR (t.kind = 'refund' AND t.phase = 'post_pending' AND t.credit_account_id = %(clearing_id)s))
+       AND recon.clearing_entry(t, %(clearing_id)s)
      GROUP BY t.external_ref, t.kind
 ), carried AS (
     SELECT m.attempt_ref, m.ledger_kind, m.ledger_amount_minor, m.ledger_currency, m.booked_at
@@ -30,8 +29,7 @@ WITH nearby_runs AS (
        AND NOT EXISTS (  -- (in day_entries: read here by reference, so that those stay inlined)
            SELECT 1 FROM ledger.transfers t
             WHERE t.external_ref = m.attempt_ref AND t.created_at >= %(day_starts)s AND t.created_at < %(day_ends)s
-              AND ((t.kind = 'payment' AND t.phase = 'posted' AND t.debit_account_id = %(clearing_id)s)
-                OR (t.kind = 'refund' AND t.phase = 'post_pending' AND t.credit_account_id = %(clearing_id)s)))
+              AND recon.clearing_entry(t, %(clearing_id)s))
 ), unsettled AS (
     SELECT * FROM day_entries UNION ALL SELECT * FROM carried
 )

@@ -8,8 +8,7 @@ SELECT e.id
       SELECT sum(t.amount)::bigint AS amount_minor, min(t.currency) AS currency
         FROM ledger.transfers t
        WHERE t.external_ref = e.attempt_ref AND t.kind = e.evidence -> 'line' ->> 'kind'
-         AND ((t.kind = 'payment' AND t.phase = 'posted' AND t.debit_account_id = %(clearing_id)s)
-           OR (t.kind = 'refund' AND t.phase = 'post_pending' AND t.credit_account_id = %(clearing_id)s))
+         AND recon.clearing_entry(t, %(clearing_id)s)
       HAVING count(*) > 0
   ) booked ON booked.amount_minor = (e.evidence -> 'line' ->> 'amount_minor')::bigint
           AND booked.currency = e.evidence -> 'line' ->> 'currency'
