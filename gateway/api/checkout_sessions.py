@@ -48,14 +48,28 @@ def _line_items_path(session_id: str) -> str:
 async def _shown(conn: AsyncConnection, scope: Scope, session: CheckoutSession,
                  expand: frozenset[str]) -> CheckoutSessionResource:
     """The session as the API shows it, with what ``expand`` asked for."""
+    if "payment_intent" not in expand:
+        return _expanded(session, expand, None)
+    return _expanded(session, expand, await intent_store.get_intent(conn, scope, session.payment_intent_id))
+
+
+async def shown_sessions(conn: AsyncConnection, scope: Scope, sessions: list[CheckoutSession],
+                         expand: frozenset[str]) -> list[CheckoutSessionResource]:
+    """A page of sessions as the API shows them; their intents, if asked for, read at once."""
+    intents = await store.intents_of_sessions(conn, scope, sessions) if "payment_intent" in expand else {}
+    return [_expanded(session, expand, intents.get(session.payment_intent_id)) for session in sessions]
+
+
+def _expanded(session: CheckoutSession, expand: frozenset[str],
+              intent: intent_model.PaymentIntent | None) -> CheckoutSessionResource:
+    """The session's resource with what ``expand`` asked for (``intent``: its PaymentIntent, when asked)."""
     resource = as_resource(session)
     if "line_items" in expand:  # the first page of its own list, as Stripe embeds it
         page = page_of_line_items(session.line_items, ListParams())
         resource = msgspec.structs.replace(resource, line_items=LineItemList(
             data=[line_item_resource(session, item) for item in page.items], has_more=page.has_more,
             url=_line_items_path(session.id)))
-    if "payment_intent" in expand:
-        intent = await intent_store.get_intent(conn, scope, session.payment_intent_id)
+    if intent is not None:
         resource = msgspec.structs.replace(resource, payment_intent=intent_model.as_resource(intent))
     return resource
 
@@ -93,7 +107,7 @@ async def list_checkout_sessions(request: Request, conn: Connection, caller: Cal
     given, expand = take_expansions(query_params(request), EXPANDABLE, listing=True)
     params = convert_params(given, CheckoutSessionList)
     page = await store.list_sessions(conn, caller.scope, params)
-    shown = [await _shown(conn, caller.scope, session, expand) for session in page.items]
+    shown = await shown_sessions(conn, caller.scope, page.items, expand)
     return object_response(ListObject(url=PATH, has_more=page.has_more, data=shown))
 
 

@@ -3,6 +3,7 @@ PaymentIntent paid, expired by the agency or by the clock, and money that comes 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -13,6 +14,10 @@ import psycopg
 import pytest
 import stripe
 
+from gateway.api.checkout_sessions import shown_sessions
+from gateway.keys.model import Scope
+from gateway.sessions import store as session_store
+from gateway.sessions.model import CheckoutSessionList
 from tests.gateway.test_callbacks import ipn_url
 from tests.gateway.test_confirm import RETURN_URL, ledger_payments
 from tests.gateway.test_payment_intents import STRIPE_FIXTURES
@@ -130,6 +135,36 @@ def test_line_items_and_the_payment_intent_expanded_as_stripe_expands_them(clien
     # The first page of its line items, as Stripe embeds them: the rest through their url.
     many = create(client, line_items=[ITEMS[1]] * 12, expand=["line_items"])
     assert (len(many.line_items.data), many.line_items.has_more) == (10, True)
+
+
+class CountingCursor(psycopg.AsyncCursor):
+    """Counts the statements run through it (each one round trip to PostgreSQL)."""
+
+    executed = 0
+
+    async def execute(self, *args, **kwargs):
+        CountingCursor.executed += 1
+        return await super().execute(*args, **kwargs)
+
+
+def test_a_listed_pages_payment_intents_are_read_in_one_statement(client, api_database_url, agency):
+    sessions = [create(client) for _ in range(3)]
+    listed = client.v1.checkout.sessions.list(params={"expand": ["data.payment_intent"]}).data
+    assert [s.payment_intent.to_dict() for s in listed] == [
+        client.v1.payment_intents.retrieve(s.payment_intent).to_dict() for s in reversed(sessions)]
+
+    async def show_page() -> tuple[list, int]:
+        async with await psycopg.AsyncConnection.connect(api_database_url, autocommit=True,
+                                                         cursor_factory=CountingCursor) as conn:
+            scope = Scope(agency_code=agency, livemode=False)
+            page = await session_store.list_sessions(conn, scope, CheckoutSessionList())
+            before = CountingCursor.executed
+            shown = await shown_sessions(conn, scope, page.items, frozenset({"payment_intent"}))
+            return shown, CountingCursor.executed - before
+
+    shown, statements = asyncio.run(show_page())
+    assert statements == 1
+    assert [resource.payment_intent.id for resource in shown] == [s.payment_intent for s in reversed(sessions)]
 
 
 @pytest.mark.parametrize(("ask", "message"), [
