@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -63,8 +64,13 @@ def discover_migrations() -> list[Migration]:
     return found
 
 
-def migrate(conn: psycopg.Connection, migrations: list[Migration] | None = None) -> list[Migration]:
+def migrate(conn: psycopg.Connection, migrations: list[Migration] | None = None, *,
+            record: Callable[[psycopg.Connection, list[Migration]], None] | None = None) -> list[Migration]:
     """Apply what is missing, each file in its own transaction; return what was applied.
+
+    ``record`` (an audit entry) is called with every migration applied, in the transaction
+    of the last one, so that it commits with the schema change or not at all. By then every
+    package's tables exist, the gateway's audit table too: the gateway migrates last.
 
     Refuses, before applying anything, when the database holds a migration the code does
     not know (it is ahead of the code) or one whose text has changed since it was applied.
@@ -82,6 +88,8 @@ def migrate(conn: psycopg.Connection, migrations: list[Migration] | None = None)
                     " VALUES (%s, %s, %s, %s)",
                     (migration.package, migration.version, migration.name, migration.checksum),
                 )
+                if record is not None and migration is pending[-1]:
+                    record(conn, pending)
         return pending
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))

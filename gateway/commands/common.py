@@ -17,7 +17,7 @@ from rich.markup import escape
 
 from gateway.console.audit import RECORD_ACTION
 from gateway.database import database_url
-from gateway.migrations import MigrationError, migrate
+from gateway.migrations import Migration, MigrationError, migrate
 from gateway.settings import Settings, SettingsError, load_settings
 
 console = Console()
@@ -43,16 +43,18 @@ def cli_actor(on_behalf_of: str | None = None) -> str:
     return f"cli:{user} for {on_behalf_of}" if on_behalf_of else f"cli:{user}"
 
 
+def record_migrations(conn: psycopg.Connection, applied: list[Migration]) -> None:
+    conn.execute(RECORD_ACTION, {"actor": cli_actor(), "action": "schema_migrated", "target": "schema",
+                                 "reason": "pending migrations applied at start",
+                                 "details": Jsonb({"applied": [migration.label for migration in applied]})})
+
+
 def migrate_or_exit(conn: psycopg.Connection, *, quiet: bool = False) -> None:
     try:
-        applied = migrate(conn)
+        applied = migrate(conn, record=record_migrations)
     except MigrationError as exc:
         console.print(f"[red]refusing to start:[/red] {exc}")
         raise typer.Exit(1) from None
-    if applied:
-        conn.execute(RECORD_ACTION, {"actor": cli_actor(), "action": "schema_migrated", "target": "schema",
-                                     "reason": "pending migrations applied at start",
-                                     "details": Jsonb({"applied": [migration.label for migration in applied]})})
     if not quiet:
         for migration in applied:
             console.print(f"applied {migration.label}")

@@ -29,6 +29,31 @@ def test_a_new_migration_is_applied_once(database_url):
         assert conn.execute("SELECT to_regclass('public.probe') IS NOT NULL").fetchone()[0]
 
 
+def test_the_record_of_what_was_applied_commits_with_the_last_migration(database_url):
+    probes = [Migration("gateway", 9998, "probe", "CREATE TABLE public.probe (x int)"),
+              Migration("gateway", 9999, "second_probe", "CREATE TABLE public.second_probe (x int)")]
+    seen = []
+
+    def record(conn: psycopg.Connection, applied: list[Migration]) -> None:
+        # Inside the last migration's transaction: its change is there, not yet committed.
+        seen.append(([m.label for m in applied], conn.info.transaction_status,
+                     conn.execute("SELECT to_regclass('public.second_probe') IS NOT NULL").fetchone()[0]))
+
+    def refuse(conn: psycopg.Connection, applied: list[Migration]) -> None:
+        raise RuntimeError("the audit entry cannot be written")
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        with pytest.raises(RuntimeError):
+            migrate(conn, discover_migrations() + probes[:1], record=refuse)
+        # No record, no migration: it is still pending.
+        assert conn.execute("SELECT to_regclass('public.probe') IS NULL").fetchone()[0]
+        assert [m.label for m in migrate(conn, discover_migrations() + probes, record=record)] == [
+            "gateway/9998_probe", "gateway/9999_second_probe"]
+        assert seen == [(["gateway/9998_probe", "gateway/9999_second_probe"], psycopg.pq.TransactionStatus.INTRANS,
+                         True)]
+        assert migrate(conn, discover_migrations() + probes, record=record) == [] and len(seen) == 1
+
+
 def test_a_failing_migration_leaves_nothing_behind(database_url):
     broken = discover_migrations() + [Migration("gateway", 9999, "broken", "CREATE TABLE public.half (x int); SELECT 1/0")]
     with psycopg.connect(database_url, autocommit=True) as conn:
