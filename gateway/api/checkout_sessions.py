@@ -14,7 +14,7 @@ from litestar.params import FromPath
 from psycopg import AsyncConnection
 
 from gateway.api.dependencies import Caller, Connection
-from gateway.api.expanding import take_expansions
+from gateway.api.expanding import list_paths, take_expansions
 from gateway.api.idempotency import respond_once
 from gateway.api.openapi import documented, list_of
 from gateway.api.params import NoParams, body_params, convert_params, query_params
@@ -75,7 +75,7 @@ def _expanded(session: CheckoutSession, expand: frozenset[str],
 
 
 @post(PATH, summary="Create a Checkout Session (mode=payment) and its PaymentIntent",
-      operation_class=documented(CheckoutSessionResource, CheckoutSessionCreate))
+      operation_class=documented(CheckoutSessionResource, CheckoutSessionCreate, expand=EXPANDABLE))
 async def create_checkout_session(request: Request, conn: Connection, caller: Caller) -> Response:
     raw = await body_params(request)
     given, expand = take_expansions(raw, EXPANDABLE)
@@ -92,7 +92,7 @@ async def create_checkout_session(request: Request, conn: Connection, caller: Ca
 
 
 @get(PATH + "/{session_id:str}", summary="Retrieve a Checkout Session",
-     operation_class=documented(CheckoutSessionResource))
+     operation_class=documented(CheckoutSessionResource, where="query", expand=EXPANDABLE))
 async def retrieve_checkout_session(request: Request, conn: Connection, caller: Caller,
                                     session_id: FromPath[str]) -> Response:
     given, expand = take_expansions(query_params(request), EXPANDABLE)
@@ -102,7 +102,8 @@ async def retrieve_checkout_session(request: Request, conn: Connection, caller: 
 
 
 @get(PATH, summary="List Checkout Sessions, newest first (filters: payment_intent, status)",
-     operation_class=documented(list_of(CheckoutSessionResource), CheckoutSessionList, where="query"))
+     operation_class=documented(list_of(CheckoutSessionResource), CheckoutSessionList, where="query",
+                               expand=list_paths(EXPANDABLE)))
 async def list_checkout_sessions(request: Request, conn: Connection, caller: Caller) -> Response:
     given, expand = take_expansions(query_params(request), EXPANDABLE, listing=True)
     params = convert_params(given, CheckoutSessionList)
@@ -112,7 +113,7 @@ async def list_checkout_sessions(request: Request, conn: Connection, caller: Cal
 
 
 @post(PATH + "/{session_id:str}/expire", summary="Expire an open Checkout Session (its PaymentIntent is canceled)",
-      operation_class=documented(CheckoutSessionResource))
+      operation_class=documented(CheckoutSessionResource, expand=EXPANDABLE))
 async def expire_checkout_session(request: Request, conn: Connection, caller: Caller,
                                   session_id: FromPath[str]) -> Response:
     raw = await body_params(request)

@@ -36,6 +36,11 @@ def take_expansions(params: dict[str, Any], expandable: frozenset[str], *,
     return rest, frozenset(asked)
 
 
+def list_paths(expandable: frozenset[str]) -> frozenset[str]:
+    """The paths a list of objects with ``expandable`` takes, as requests spell them."""
+    return frozenset(LIST_PREFIX + path for path in expandable)
+
+
 def asked_paths(params: dict[str, Any]) -> list[str]:
     """The paths ``expand`` names, in the order given (none when it is absent)."""
     paths = params.get(PARAM)

@@ -28,7 +28,10 @@ from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, Parameter, RequestBody
 
 from gateway.api.errors import ERROR_RESPONSES, ErrorBody
+from gateway.api.expanding import PARAM
+from gateway.api.params import NoParams
 
+EXPAND_QUERY_NAME = f"{PARAM}[]"
 STRIPE_ERRORS = {status: ResponseSpec(data_container=ErrorBody, description=HTTPStatus(status).phrase)
                  for status in sorted({status for status, _ in ERROR_RESPONSES.values()})}
 
@@ -41,12 +44,16 @@ def declare_stripe_answers(handlers: Sequence[HTTPRouteHandler]) -> Sequence[HTT
 
 
 def documented(answer: Any, params: type[msgspec.Struct] | None = None, *,
-               where: Literal["body", "query"] = "body") -> type[Operation]:
+               where: Literal["body", "query"] = "body", expand: frozenset[str] = frozenset()) -> type[Operation]:
     """An ``operation_class`` for a handler that answers ``answer`` (a Struct, or
     ``list_of(Struct)``) and converts its parameters, if any, into ``params``: from its body
-    (``where="body"``) or its query string (``where="query"``)."""
+    (``where="body"``) or its query string (``where="query"``). ``expand``: the paths its
+    ``expand`` parameter takes (``data.``-prefixed for a list), as ``expand`` in a body and
+    ``expand[]`` in a query string, the names Stripe's clients send."""
     answer_schema = _inline(msgspec.json.schema(answer))
     params_schema = _inline(msgspec.json.schema(params)) if params is not None else None
+    if expand:
+        params_schema = _with_expand(params_schema or _inline(msgspec.json.schema(NoParams)), expand, where)
 
     @dataclass
     class DocumentedOperation(Operation):
@@ -64,10 +71,20 @@ def documented(answer: Any, params: type[msgspec.Struct] | None = None, *,
             else:
                 self.parameters = [*(self.parameters or []), *(
                     Parameter(name=name, param_in="query", required=name in params_schema.get("required", ()),
-                              schema=property_schema)  # type: ignore[arg-type]
+                              schema=property_schema,  # type: ignore[arg-type]
+                              **({"style": "form", "explode": True} if name == EXPAND_QUERY_NAME else {}))
                     for name, property_schema in params_schema["properties"].items())]
 
     return DocumentedOperation
+
+
+def _with_expand(schema: dict[str, Any], expand: frozenset[str], where: Literal["body", "query"]) -> dict[str, Any]:
+    """``schema`` with the ``expand`` parameter: a list of the paths, repeated in a query
+    string as ``expand[]=a&expand[]=b``."""
+    name = PARAM if where == "body" else EXPAND_QUERY_NAME
+    paths = {"type": "array", "items": {"type": "string", "enum": sorted(expand)},
+             "description": "Properties to show whole rather than by id (or, if includable, at all)."}
+    return {**schema, "properties": {**schema["properties"], name: paths}}
 
 
 def list_of(item: type[msgspec.Struct]) -> type[msgspec.Struct]:

@@ -8,7 +8,7 @@ from psycopg import AsyncConnection
 
 from gateway.api.idempotency import respond_once
 from gateway.api.dependencies import Caller, Connection
-from gateway.api.expanding import take_expansions
+from gateway.api.expanding import list_paths, take_expansions
 from gateway.api.openapi import documented, list_of
 from gateway.api.params import NoParams, body_params, convert_params, query_params
 from gateway.api.responses import list_response, object_response
@@ -38,7 +38,8 @@ def without_expansions(params: dict, *, listing: bool = False) -> dict:
     return take_expansions(params, NULL_EXPANSIONS, listing=listing)[0]
 
 
-@post(PATH, summary="Create a PaymentIntent", operation_class=documented(PaymentIntentResource, PaymentIntentCreate))
+@post(PATH, summary="Create a PaymentIntent",
+      operation_class=documented(PaymentIntentResource, PaymentIntentCreate, expand=NULL_EXPANSIONS))
 async def create_payment_intent(request: Request, conn: Connection, caller: Caller) -> Response:
     raw = await body_params(request)
     params = convert_params(without_expansions(raw), PaymentIntentCreate)
@@ -53,7 +54,8 @@ async def create_payment_intent(request: Request, conn: Connection, caller: Call
     return await respond_once(conn, request, caller, raw, create, first_try=create_in_one_round_trip)
 
 
-@get(PATH + "/{intent_id:str}", summary="Retrieve a PaymentIntent", operation_class=documented(PaymentIntentResource))
+@get(PATH + "/{intent_id:str}", summary="Retrieve a PaymentIntent",
+     operation_class=documented(PaymentIntentResource, where="query", expand=NULL_EXPANSIONS))
 async def retrieve_payment_intent(
     request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
 ) -> Response:
@@ -62,7 +64,7 @@ async def retrieve_payment_intent(
 
 
 @post(PATH + "/{intent_id:str}", summary="Update a PaymentIntent",
-      operation_class=documented(PaymentIntentResource, PaymentIntentUpdate))
+      operation_class=documented(PaymentIntentResource, PaymentIntentUpdate, expand=NULL_EXPANSIONS))
 async def update_payment_intent(
     request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
 ) -> Response:
@@ -76,7 +78,7 @@ async def update_payment_intent(
 
 
 @post(PATH + "/{intent_id:str}/cancel", summary="Cancel a PaymentIntent",
-      operation_class=documented(PaymentIntentResource, PaymentIntentCancel))
+      operation_class=documented(PaymentIntentResource, PaymentIntentCancel, expand=NULL_EXPANSIONS))
 async def cancel_payment_intent(
     request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
 ) -> Response:
@@ -91,7 +93,7 @@ async def cancel_payment_intent(
 
 
 @post(PATH + "/{intent_id:str}/confirm", summary="Confirm a PaymentIntent at a provider",
-      operation_class=documented(PaymentIntentResource, PaymentIntentConfirm))
+      operation_class=documented(PaymentIntentResource, PaymentIntentConfirm, expand=NULL_EXPANSIONS))
 async def confirm_payment_intent(
     request: Request, conn: Connection, caller: Caller, intent_id: FromPath[str]
 ) -> Response:
@@ -108,7 +110,8 @@ async def confirm_payment_intent(
 
 
 @get(PATH, summary="List PaymentIntents, newest first",
-     operation_class=documented(list_of(PaymentIntentResource), ListParams, where="query"))
+     operation_class=documented(list_of(PaymentIntentResource), ListParams, where="query",
+                                expand=list_paths(NULL_EXPANSIONS)))
 async def list_payment_intents(request: Request, conn: Connection, caller: Caller) -> Response:
     params = convert_params(without_expansions(query_params(request), listing=True), ListParams)
     return list_response(PATH, await store.list_intents(conn, caller.scope, params), as_resource)

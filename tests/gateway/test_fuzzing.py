@@ -63,6 +63,26 @@ def test_every_api_operation_documents_its_answer() -> None:
     assert undocumented == []
 
 
+def test_every_operation_that_expands_documents_expand() -> None:
+    """So that the fuzzing below sends it too: ``expand`` in the body, ``expand[]`` in the
+    query string, with the paths the operation takes. The PaymentIntent's and the Checkout
+    Session's operations take it (a session's line items, a list object, do not)."""
+    def expandable(method: str, path: str) -> list[str]:
+        operation = openapi_document()["paths"][path][method.lower()]
+        in_query = [p["schema"] for p in operation.get("parameters", []) if p["name"] == "expand[]"]
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+        found = in_query + ([body["properties"]["expand"]] if "expand" in body.get("properties", {}) else [])
+        return [found[0]["items"]["enum"]] if found else []
+
+    expanding = {(method, path) for method, path in OPERATIONS if expandable(method, path)}
+    assert expanding == {(method, path) for method, path in OPERATIONS
+                         if path.startswith(("/v1/payment_intents", "/v1/checkout/sessions"))
+                         and not path.endswith("/line_items")}
+    assert expandable("GET", "/v1/checkout/sessions") == [["data.line_items", "data.payment_intent"]]
+    assert expandable("POST", "/v1/checkout/sessions/{session_id}/expire") == [["line_items", "payment_intent"]]
+    assert "latest_charge" in expandable("POST", "/v1/payment_intents/{intent_id}/confirm")[0]
+
+
 @pytest.mark.parametrize(("method", "path", "mode"), CASES, ids=[f"{m} {p} {mode}" for m, p, mode in CASES])
 def test_no_operation_answers_a_server_error_or_off_its_document(
     served_schema, api_url: str, fuzzing_secret: str, method: str, path: str, mode: GenerationMode
