@@ -1,17 +1,19 @@
 """The demo day's figures, read from the database after the fact: the PaymentIntents the
 citizens made, the ledger's payment transfers for their attempts, the webhook deliveries,
-and each provider's reconciliation run of the business day. Nothing here is counted by the
-demo itself, so the summary shows what the gateway recorded, not what the demo intended."""
+and each provider's reconciliation run of the business day; and, for a demo of several days,
+each day's overview. Nothing here is counted by the demo itself, so the summary shows what
+the gateway recorded, not what the demo intended."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import msgspec
 from psycopg import AsyncConnection
 
 from gateway.demo.day_plan import Outcome
 from gateway.demo.journeys import Journey
+from reconciliation.matching import BUSINESS_TIME_ZONE
 
 
 class OutcomeRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -39,6 +41,31 @@ class RunRow(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def match_rate(self) -> float | None:
         return self.matched / self.lines if self.lines else None
+
+
+class DayOverview(msgspec.Struct, frozen=True, kw_only=True):
+    """One business day of a demo of several, as the database has it after the last day."""
+
+    business_day: date
+    by_provider: list[AmountRow]  # payments booked for the day's attempts
+    runs: list[RunRow]
+
+    @property
+    def payments(self) -> int:
+        return sum(row.payments for row in self.by_provider)
+
+    @property
+    def amount_minor(self) -> int:
+        return sum(row.amount_minor for row in self.by_provider)
+
+    @property
+    def match_rate(self) -> float | None:
+        lines = sum(run.lines for run in self.runs)
+        return sum(run.matched for run in self.runs) / lines if lines else None
+
+    @property
+    def open_exceptions(self) -> int:
+        return sum(sum(run.exceptions.values()) for run in self.runs)
 
 
 class ExceptionRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -73,6 +100,10 @@ class DayFigures(msgspec.Struct, frozen=True, kw_only=True):
 INTENT_STATUSES = "SELECT id, status FROM gateway.payment_intents WHERE id = ANY(%(ids)s)"
 
 ATTEMPTS_OF_INTENTS = "SELECT attempt_ref FROM gateway.payment_attempts WHERE intent_id = ANY(%(ids)s)"
+
+ATTEMPTS_OF_DAY = """
+SELECT attempt_ref FROM gateway.payment_attempts WHERE created_at >= %(starts)s AND created_at < %(ends)s
+"""
 
 # Payment transfers of the given attempts: one attempt's payment may be split over several
 # transfers (one per agency share), all under the attempt's reference.
@@ -147,10 +178,8 @@ async def day_figures(conn: AsyncConnection, day: date, journeys: list[Journey],
     ids = [j.intent_id for j in journeys if j.intent_id]
     statuses = dict(await (await conn.execute(INTENT_STATUSES, {"ids": ids})).fetchall())
     refs = [row[0] for row in await (await conn.execute(ATTEMPTS_OF_INTENTS, {"ids": ids})).fetchall()]
-    by_provider = [AmountRow(name=name, payments=count, amount_minor=int(total))
-                   for name, count, total in await (await conn.execute(PAYMENTS_BY_PROVIDER, {"refs": refs})).fetchall()]
-    by_agency = [AmountRow(name=name, payments=count, amount_minor=int(total))
-                 for name, count, total in await (await conn.execute(PAYMENTS_BY_AGENCY, {"refs": refs})).fetchall()]
+    by_provider = await amount_rows(conn, PAYMENTS_BY_PROVIDER, refs)
+    by_agency = await amount_rows(conn, PAYMENTS_BY_AGENCY, refs)
     return DayFigures(
         business_day=day, outcomes=outcome_rows(journeys, statuses), by_agency=by_agency, by_provider=by_provider,
         payment_transfers=sum(row.payments for row in by_provider),
@@ -160,6 +189,20 @@ async def day_figures(conn: AsyncConnection, day: date, journeys: list[Journey],
                     for id_, provider, match_class, ref, status, planned
                     in await (await conn.execute(EXCEPTIONS_OF_DAY, {"day": day})).fetchall()],
         errors=[f"citizen {j.obligation.visit.citizen_no}: {j.error}" for j in journeys if j.error])
+
+
+async def day_overview(conn: AsyncConnection, day: date, providers: list[str]) -> DayOverview:
+    """The day's booked payments (of the attempts made that day) and its reconciliation runs."""
+    bounds = {"starts": datetime.combine(day, time.min, BUSINESS_TIME_ZONE),
+              "ends": datetime.combine(day + timedelta(days=1), time.min, BUSINESS_TIME_ZONE)}
+    refs = [row[0] for row in await (await conn.execute(ATTEMPTS_OF_DAY, bounds)).fetchall()]
+    return DayOverview(business_day=day, by_provider=await amount_rows(conn, PAYMENTS_BY_PROVIDER, refs),
+                       runs=[await run_row(conn, provider, day) for provider in providers])
+
+
+async def amount_rows(conn: AsyncConnection, query: str, refs: list[str]) -> list[AmountRow]:
+    return [AmountRow(name=name, payments=count, amount_minor=int(total))
+            for name, count, total in await (await conn.execute(query, {"refs": refs})).fetchall()]
 
 
 def outcome_rows(journeys: list[Journey], statuses: dict[str, str]) -> list[OutcomeRow]:

@@ -1,4 +1,4 @@
-"""The demo day's summary as rich tables."""
+"""The demo day's summary as rich tables; and, after several days, one row per day."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 
-from gateway.demo.figures import AmountRow, DayFigures
+from gateway.demo.figures import AmountRow, DayFigures, DayOverview
 
 OUTCOME_NAMES = {
     "paid": "paid", "declined": "declined by the provider", "abandoned": "abandoned (payer left, cart expired)",
@@ -98,6 +98,17 @@ def exception_table(figures: DayFigures) -> Table:
     for row in figures.exceptions:
         table.add_row(str(row.id), row.provider, row.match_class, row.attempt_ref, row.status,
                       OUTCOME_NAMES.get(row.planned or "", "not one of the demo's payments"))
+    return table
+
+
+def days_table(days: list[DayOverview]) -> Table:
+    table = Table(title="the demo's business days (ledger and reconciliation, as recorded)")
+    for column in ("business day", "payments booked", "amount", "match rate", "open exceptions"):
+        table.add_column(column, justify="left" if column == "business day" else "right")
+    for day in days:
+        rate = "" if day.match_rate is None else f"{day.match_rate:.0%}"
+        table.add_row(day.business_day.isoformat(), str(day.payments), vnd(day.amount_minor), rate,
+                      str(day.open_exceptions))
     return table
 
 
