@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
-import psutil
 import psycopg
 
-from benchmarks.common import fresh_database, report, serving
+from benchmarks.common import cpu_ms_per_request, cpu_now, fresh_database, report, serving
 from gateway.keys.model import Mode
 from gateway.keys.store import create_key
 
@@ -51,40 +49,12 @@ def run_wrk(port: int, secret: str, seconds: int) -> dict:
             "requests": int(re.search(r"(\d+) requests in", output)[1])}
 
 
-def serving_processes(url: str, port: int) -> dict[str, set[int]]:
-    """The server's processes (`publicpay serve` and its workers: the parent of one that
-    listens on ``port``, and its descendants) and the database's backends."""
-    listening = next(c.pid for c in psutil.net_connections("tcp") if c.laddr.port == port and c.status == "LISTEN")
-    serve = psutil.Process(listening)
-    if "serve" not in serve.cmdline():
-        serve = serve.parent()
-    with psycopg.connect(url, autocommit=True) as conn:
-        backends = {pid for (pid,) in conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")}
-    return {"server": {serve.pid, *(child.pid for child in serve.children(recursive=True))}, "database": backends}
-
-
-def cpu_seconds(pids: set[int]) -> dict[int, float]:
-    times = {}
-    for pid in pids:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            cpu = psutil.Process(pid).cpu_times()
-            times[pid] = cpu.user + cpu.system
-    return times
-
-
 def measure(url: str, port: int, secret: str, seconds: int) -> dict:
-    """One wrk run, with the CPU that the server and the database spent on it per request
-    (backends the pool opened during the run count from zero; any it closed are missed)."""
-    before = {part: cpu_seconds(pids) for part, pids in serving_processes(url, port).items()}
+    """One wrk run, with the CPU that the server and the database spent on it per request."""
+    before = cpu_now(url, port)
     figures = run_wrk(port, secret, seconds)
-    after = {part: cpu_seconds(pids) for part, pids in serving_processes(url, port).items()}
-    requests = figures.pop("requests")
-    spent_ms = {part: sum(used - before[part].get(pid, 0.0) for pid, used in after[part].items()) * 1000 / requests
-                for part in after}
-    return figures | {"create_cpu_ms": round(sum(spent_ms.values()), 3),
-                      "create_cpu_ms_server": round(spent_ms["server"], 3),
-                      "create_cpu_ms_database": round(spent_ms["database"], 3)}
+    spent = cpu_ms_per_request("create", before, cpu_now(url, port), figures.pop("requests"))
+    return figures | {"create_cpu_ms": round(sum(spent.values()), 3)} | spent
 
 
 def main(quick: bool) -> dict:

@@ -26,8 +26,8 @@ from urllib.parse import urlencode
 
 import psycopg
 
-from benchmarks.api import cpu_seconds, new_key, serving_processes
-from benchmarks.common import fresh_database, report, serving
+from benchmarks.api import new_key
+from benchmarks.common import cpu_ms_per_request, cpu_now, fresh_database, report, serving
 from providers.vnpay import api
 from providers.vnpay.config import VnpayConfig
 from providers.vnpay.signing import payment_url
@@ -133,19 +133,6 @@ async def measure(url: str, port: int, secret: str, count: int) -> dict:
             "duplicate_rps": round(count / again_s), "duplicate_p99_ms": p99_ms(again_latencies),
             **cpu_ms_per_request("duplicate", between, after, count),
             "duplicate_speedup": round(first_s / again_s, 2)}
-
-
-def cpu_now(url: str, port: int) -> dict[str, dict[int, float]]:
-    return {part: cpu_seconds(pids) for part, pids in serving_processes(url, port).items()}
-
-
-def cpu_ms_per_request(name: str, before: dict, after: dict, requests: int) -> dict[str, float]:
-    """The CPU (user + system) the server's processes and the database's backends spent per
-    request: a figure that other work on a shared machine moves much less than the rates."""
-    spent_ms = {part: sum(used - before[part].get(pid, 0.0) for pid, used in after[part].items()) * 1000 / requests
-                for part in after}
-    return {f"{name}_cpu_ms_server": round(spent_ms["server"], 3),
-            f"{name}_cpu_ms_database": round(spent_ms["database"], 3)}
 
 
 def main(quick: bool) -> dict:

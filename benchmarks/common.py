@@ -1,5 +1,6 @@
 """What every benchmark needs: a fresh, migrated database on the embedded server (or on
-PUBLICPAY_DATABASE_URL), a real `publicpay serve` on it, and a way to print its figures."""
+PUBLICPAY_DATABASE_URL), a real `publicpay serve` on it, the CPU its processes and the
+database's backends spend per request, and a way to print its figures."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
@@ -86,3 +88,42 @@ def start_server(url: str, port: int, home: str) -> subprocess.Popen:
         time.sleep(0.2)
     server.kill()
     raise SystemExit("the server did not become ready within 60 s")
+
+
+def serving_processes(url: str, port: int) -> dict[str, set[int]]:
+    """The server's processes (`publicpay serve` and its workers: the parent of one that
+    listens on ``port``, and its descendants) and the database's backends."""
+    listening = next(c.pid for c in psutil.net_connections("tcp") if c.laddr.port == port and c.status == "LISTEN")
+    serve = psutil.Process(listening)
+    if "serve" not in serve.cmdline():
+        serve = serve.parent()
+    with psycopg.connect(url, autocommit=True) as conn:
+        backends = {pid for (pid,) in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")}
+    return {"server": {serve.pid, *(child.pid for child in serve.children(recursive=True))}, "database": backends}
+
+
+def cpu_now(url: str, port: int) -> dict[str, dict[int, float]]:
+    """The CPU seconds (user + system) each of the server's processes and of the database's
+    backends has spent so far, by part: a figure that other work on a shared machine moves
+    much less than it moves the rates."""
+    return {part: cpu_seconds(pids) for part, pids in serving_processes(url, port).items()}
+
+
+def cpu_seconds(pids: set[int]) -> dict[int, float]:
+    times = {}
+    for pid in pids:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            cpu = psutil.Process(pid).cpu_times()
+            times[pid] = cpu.user + cpu.system
+    return times
+
+
+def cpu_ms_per_request(name: str, before: dict[str, dict[int, float]], after: dict[str, dict[int, float]],
+                       requests: int) -> dict[str, float]:
+    """``<name>_cpu_ms_server`` and ``<name>_cpu_ms_database``: the CPU spent between two
+    ``cpu_now`` per request (processes started in between count from zero; any that ended
+    are missed)."""
+    return {f"{name}_cpu_ms_{part}": round(sum(used - before[part].get(pid, 0.0) for pid, used in after[part].items())
+                                           * 1000 / requests, 3)
+            for part in after}
