@@ -7,4 +7,5 @@
 - ``journeys``: a citizen paying through the server and the provider sandboxes (HTTP).
 - ``webhook_receiver``: the agencies' webhook endpoint, in the demo's process.
 - ``figures``: the day's figures, read from the database; ``report``: them as tables.
+- ``past_days``: the earlier days of ``--days D``, each a child demo under libfaketime.
 """

@@ -141,6 +141,21 @@ def test_a_home_with_todays_transfers_is_refused_and_left_as_it_was(tmp_path):
         assert fetch(url, "SELECT count(*) FROM gateway.payment_intents") == [(0,)]
 
 
+def test_a_day_whose_postgresql_keeps_the_real_clock_stops_the_demo_naming_the_day(tmp_path):
+    # This test holds the home's PostgreSQL, started on the real clock: the first day's child
+    # joins it rather than starting one on its own day's clock.
+    home = tmp_path / "home"
+    with embedded_server(embedded_data_dir(home)) as url:
+        done = demo_on(home, "--days", "3")
+        assert fetch(url, "SELECT count(*) FROM gateway.payment_intents") == [(0,)]
+    assert done.returncode == 1, done.stdout + done.stderr
+    message = " ".join(done.stdout.split())
+    first_day = today() - timedelta(days=2)
+    assert f"PostgreSQL's clock says {today()}, not {first_day}" in message
+    assert f"day 1 of 3 ({first_day}) failed" in message
+    assert "day 2 of 3" not in message
+
+
 def test_several_days_need_the_homes_embedded_postgresql(tmp_path, database_url):
     done = demo_on(tmp_path / "home", "--days", "3", database_url=database_url)
     assert done.returncode == 2, done.stdout + done.stderr
