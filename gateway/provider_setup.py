@@ -27,6 +27,10 @@ class ProviderLinks(msgspec.Struct, frozen=True, kw_only=True):
     def callback_url(self, provider: str) -> str:
         return f"{self.public_url}/callbacks/{provider}"
 
+    def test_callback_url(self, provider: str) -> str:
+        """Where a live gateway's sandboxes call back (gateway.payments.test_mode_callbacks)."""
+        return f"{self.public_url}/callbacks/test/{provider}"
+
     def return_url(self, provider: str, attempt_ref: str) -> str:
         """Where the provider sends the payer's browser back: the attempt is in the path, so
         that we know where to send the browser on even when the message fails to verify."""
@@ -35,8 +39,11 @@ class ProviderLinks(msgspec.Struct, frozen=True, kw_only=True):
     def sandbox_url(self, provider: str) -> str:
         return f"{self.public_url}/sandbox/{provider}"
 
-    def callback_urls(self) -> dict[str, str]:
-        return {code: self.callback_url(code) for code in CODES}
+    def callback_urls(self, *, test_mode_apart: bool = False) -> dict[str, str]:
+        """Each provider's callback endpoint; with ``test_mode_apart``, for the sandboxes of a
+        live gateway, which serve its test mode alone, the test route's."""
+        url = self.test_callback_url if test_mode_apart else self.callback_url
+        return {code: url(code) for code in CODES}
 
 
 class Providers(msgspec.Struct, frozen=True, kw_only=True):
@@ -50,6 +57,16 @@ class Providers(msgspec.Struct, frozen=True, kw_only=True):
     def for_mode(self, livemode: bool) -> Mapping[str, ProviderAdapter]:
         """The adapters a payment of this mode is started, queried and refunded through."""
         return self.adapters if livemode else self.sandboxes
+
+    def test_mode_apart(self, livemode: bool) -> bool:
+        """Whether a payment of this mode is a test-mode one in a live gateway, served by
+        sandboxes apart from the gateway's own adapters (in sandbox mode they are the same)."""
+        return not livemode and self.sandboxes is not self.adapters
+
+    def callback_url(self, provider: str, livemode: bool) -> str:
+        """Where ``provider`` calls back about a payment of this mode."""
+        return (self.links.test_callback_url(provider) if self.test_mode_apart(livemode)
+                else self.links.callback_url(provider))
 
 
 def provider_configs(settings: Settings) -> ProviderConfigs:

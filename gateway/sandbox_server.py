@@ -32,8 +32,8 @@ def scaled_timing(scale: float) -> SandboxTiming:
 
 
 def create_sandboxes_app(settings: Settings) -> Litestar:
-    apps = sandbox_apps(sandbox_configs(settings), ProviderLinks(public_url=settings.public_url).callback_urls(),
-                        scaled_timing(settings.sandbox_time_scale))
+    callback_urls = ProviderLinks(public_url=settings.public_url).callback_urls(test_mode_apart=settings.mode == "live")
+    apps = sandbox_apps(sandbox_configs(settings), callback_urls, scaled_timing(settings.sandbox_time_scale))
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:

@@ -1,5 +1,7 @@
-"""Provider callbacks (``/callbacks/<provider>``) and the payer's return from a provider's
-page (``/return/<provider>/<attempt>``): no API key, and nothing trusted but what verifies."""
+"""Provider callbacks (``/callbacks/<provider>``; a live gateway's sandboxes, about its
+test-mode payments, on ``/callbacks/test/<provider>``) and the payer's return from a
+provider's page (``/return/<provider>/<attempt>``): no API key, and nothing trusted but what
+verifies."""
 
 from __future__ import annotations
 
@@ -16,15 +18,16 @@ from gateway.events.store import Origin
 from gateway.keys.model import Scope
 from gateway.payments import attempt_store, store
 from gateway.payments.callbacks import receive_callback
+from gateway.payments.test_mode_callbacks import receive_test_mode_callback
 from gateway.provider_setup import Providers
-from providers.protocol import InboundMessage, ProviderAdapter
+from providers.protocol import CallbackAnswer, InboundMessage, ProviderAdapter
 
 
-def _adapter(state: State, provider: str) -> ProviderAdapter:
-    providers: Providers = state.providers
-    if provider not in providers.adapters:
+def _adapter(state: State, provider: str, livemode: bool = True) -> ProviderAdapter:
+    adapters = state.providers.for_mode(livemode)
+    if provider not in adapters:
         raise ResourceMissing(f"No such provider: '{provider}'")
-    return providers.adapters[provider]
+    return adapters[provider]
 
 
 async def _message(request: Request) -> InboundMessage:
@@ -38,6 +41,19 @@ async def provider_callback(request: Request, state: State, provider: FromPath[s
     adapter = _adapter(state, provider)
     answer = await receive_callback(state.pool, adapter, await _message(request),
                                     Origin(request_id=request_id(request.scope)))
+    return _reply(adapter, answer)
+
+
+@route("/callbacks/test/{provider:str}", http_method=["GET", "POST"], include_in_schema=False,
+       summary="A sandbox's notification about a test-mode payment, in a live gateway")
+async def test_mode_callback(request: Request, state: State, provider: FromPath[str]) -> Response:
+    adapter = _adapter(state, provider, livemode=False)
+    answer = await receive_test_mode_callback(state.pool, adapter, await _message(request),
+                                              Origin(request_id=request_id(request.scope)))
+    return _reply(adapter, answer)
+
+
+def _reply(adapter: ProviderAdapter, answer: CallbackAnswer) -> Response:
     reply = adapter.callback_reply(answer)
     return Response(reply.body, status_code=reply.status_code, media_type=reply.media_type)
 
@@ -49,13 +65,17 @@ async def payer_return(request: Request, state: State, provider: FromPath[str], 
     would be, once, if it verifies, and never otherwise. The browser then goes on to where the
     payment was confirmed from, with Stripe's query parameters; the client secret only to an
     agency's page (as Stripe does), never to our own checkout, which needs no secret in a URL."""
-    adapter = _adapter(state, provider)
     providers: Providers = state.providers
-    await receive_callback(state.pool, adapter, await _message(request), Origin(request_id=request_id(request.scope)))
     async with state.pool.connection() as conn:
         attempt = await attempt_store.find_attempt(conn, attempt_ref)
-        if attempt is None or attempt.provider != provider or attempt.return_url is None:
-            raise ResourceMissing(f"No such payment attempt: '{attempt_ref}'")
+    # A test-mode payment's return in a live gateway is signed by the sandbox.
+    livemode = attempt is None or attempt.livemode
+    receive = receive_test_mode_callback if providers.test_mode_apart(livemode) else receive_callback
+    await receive(state.pool, _adapter(state, provider, livemode), await _message(request),
+                  Origin(request_id=request_id(request.scope)))
+    if attempt is None or attempt.provider != provider or attempt.return_url is None:
+        raise ResourceMissing(f"No such payment attempt: '{attempt_ref}'")
+    async with state.pool.connection() as conn:
         intent = await store.get_intent(conn, Scope(agency_code=attempt.agency_code, livemode=attempt.livemode),
                                         attempt.intent_id)
     status = {"succeeded": "succeeded", "requires_payment_method": "failed"}.get(intent.status, "processing")
@@ -76,4 +96,4 @@ def _with_query(url: str, params: dict[str, str]) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
-HANDLERS = [provider_callback, payer_return]
+HANDLERS = [provider_callback, test_mode_callback, payer_return]

@@ -77,7 +77,7 @@ async def confirm_payment_intent(
     request = StartPayment(
         attempt_ref=attempt.attempt_ref, amount_minor=attempt.amount_minor, currency=attempt.currency,
         description=f"Thanh toan {intent_id}", return_url=providers.links.return_url(attempt.provider, attempt.attempt_ref),
-        notify_url=providers.links.callback_url(attempt.provider), created_at=attempt.created_at,
+        notify_url=providers.callback_url(attempt.provider, scope.livemode), created_at=attempt.created_at,
         payment_method=attempt.payment_method,
     )
     try:

@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import msgspec
@@ -26,14 +27,25 @@ from providers.card.config import CardConfig
 from providers.card.sandbox import CardSandbox, create_sandbox_app
 from tests.conftest import empty_database, publicpay_environ
 from tests.gateway.conftest import free_port, secret_in, wait_until_ready
+from tests.gateway.payment_flows import RETURN_URL, deliveries, ledger_payments, logged, pay_at_sandbox, wait_for_status
+from tests.gateway.test_forged_callbacks import card_event, card_signed
+from tests.gateway.test_vietqr_gateway_flow import transfer
 
 AGENCY = "BTP"
 SANDBOX_CARD_KEY = CardConfig().secret_key  # what the gateway's own card sandbox takes
+# The real VNPAY and bank sign with secrets of their own (never reached here: no live payment
+# goes to them), so a sandbox's message does not verify on their live route.
+LIVE_CREDENTIALS = {
+    "vnpay": {"tmn_code": "LIVETMN1", "hash_secret": "the-live-terminals-own-hash-secret",
+              "base_url": "http://127.0.0.1:9/vnpay"},
+    "vietqr": {"account_number": "9990001112223", "webhook_secret": "the-live-banks-own-webhook-secret",
+               "api_key": "the-live-banks-own-api-key", "base_url": "http://127.0.0.1:9/vietqr"},
+}
 
 
 class LiveGateway:
-    def __init__(self, url: str, database_url: str, acquirer: CardSandbox) -> None:
-        self.url, self.database_url, self.acquirer = url, database_url, acquirer
+    def __init__(self, url: str, database_url: str, acquirer: CardSandbox, log: Path) -> None:
+        self.url, self.database_url, self.acquirer, self.log = url, database_url, acquirer, log
 
     def client(self, mode: Mode) -> stripe.StripeClient:
         return stripe.StripeClient(secret_in(self.database_url, AGENCY, mode), base_addresses={"api": self.url})
@@ -77,7 +89,7 @@ def live_gateway(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
     acquirer, acquirer_thread = serve_in_thread(acquirer_app, acquirer_port)
     home = tmp_path_factory.mktemp("live-home")
     providers_file = home / "providers.json"
-    providers_file.write_text(json.dumps({"card": msgspec.to_builtins(acquirer_config)}))
+    providers_file.write_text(json.dumps({"card": msgspec.to_builtins(acquirer_config), **LIVE_CREDENTIALS}))
     log = home / "serve.log"
     with empty_database(server_url, "publicpay_live") as database_url:
         environ = publicpay_environ({
@@ -89,7 +101,7 @@ def live_gateway(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
                                       env=environ, stdout=output, stderr=subprocess.STDOUT)
         try:
             wait_until_ready(f"http://127.0.0.1:{gateway_port}", server, log)
-            yield LiveGateway(f"http://127.0.0.1:{gateway_port}", database_url, acquirer_app.state.sandbox)
+            yield LiveGateway(f"http://127.0.0.1:{gateway_port}", database_url, acquirer_app.state.sandbox, log)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -120,3 +132,78 @@ def test_a_test_key_pays_and_refunds_at_the_sandbox_a_live_key_at_the_real_provi
                                                                                               "succeeded")
     assert [(refund.payment_intent, refund.amount) for refund in acquirer.refunds] == [(at_acquirer.id, 20_000)]
     assert live_gateway.at_the_sandbox(live_ref) == []
+
+
+def events_recorded(database_url: str, attempt_ref: str) -> list[tuple[str, str, str]]:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT provider, event_key, answer FROM gateway.provider_events WHERE attempt_ref = %s",
+                            (attempt_ref,)).fetchall()
+
+
+def confirmed_in_test_mode(live_gateway: LiveGateway, provider: str) -> tuple[stripe.StripeClient,
+                                                                               stripe.PaymentIntent]:
+    client = live_gateway.client(Mode.TEST)
+    intent = client.v1.payment_intents.create(params={"amount": 150_000, "currency": "vnd",
+                                                      "payment_method_types": [provider]})
+    return client, client.v1.payment_intents.confirm(intent.id, params={"return_url": RETURN_URL})
+
+
+def settled_by_the_sandboxs_callback(live_gateway: LiveGateway, client: stripe.StripeClient,
+                                     confirmed: stripe.PaymentIntent, provider: str) -> None:
+    """The payment succeeds, booked once, through the sandbox's callback on the test route:
+    the status query would wait 15 minutes (PUBLICPAY_ATTEMPT_QUERY_AFTER_MS's default)."""
+    assert wait_for_status(client, confirmed.id, "succeeded").status == "succeeded"
+    ref = confirmed.latest_attempt
+    assert len(ledger_payments(live_gateway.database_url, ref)) == 1
+    [(recorded_by, event_key, answer)] = events_recorded(live_gateway.database_url, ref)
+    assert (recorded_by, event_key.startswith("test:"), answer) == (provider, True, "accepted")
+    delivered_to = {delivery["url"].split("?")[0] for delivery in deliveries(live_gateway.url, provider)}
+    assert delivered_to == {f"{live_gateway.url}/callbacks/test/{provider}"}
+
+
+def test_a_test_mode_redirect_payment_settles_through_the_sandboxs_callback(live_gateway) -> None:
+    client, confirmed = confirmed_in_test_mode(live_gateway, "vnpay")
+    page_url = confirmed.next_action.redirect_to_url.url
+    with httpx.Client(timeout=30) as browser:  # the payer pays and does not come back: only the IPN tells
+        assert browser.get(page_url).status_code == 200
+        paid = pay_at_sandbox(browser, page_url.split("?")[0].replace("vpcpay.html", "pay"),
+                              {"txn_ref": confirmed.latest_attempt}, "success")
+    assert paid.status_code in (302, 303), paid.text
+    settled_by_the_sandboxs_callback(live_gateway, client, confirmed, "vnpay")
+
+
+def test_a_test_mode_vietqr_payment_settles_through_the_sandboxs_callback(live_gateway) -> None:
+    client, confirmed = confirmed_in_test_mode(live_gateway, "vietqr")
+    assert transfer(live_gateway.url, confirmed)[0] == 200
+    settled_by_the_sandboxs_callback(live_gateway, client, confirmed, "vietqr")
+
+
+def test_a_test_mode_callback_never_settles_a_live_attempt(live_gateway) -> None:
+    """The sandboxes' secrets are public: a message signed with one, naming a live attempt
+    (here one the acquirer declined, which a verified success would book), is refused on the
+    test route as the provider's order-not-found and logged, and changes nothing."""
+    live = live_gateway.client(Mode.LIVE)
+    intent = live.v1.payment_intents.create(params={"amount": 150_000, "currency": "vnd"})
+    with pytest.raises(stripe.CardError):
+        live.v1.payment_intents.confirm(intent.id, params={"payment_method": "pm_card_chargeDeclined"})
+    ref = live_gateway.attempt_ref(intent.id)
+    with psycopg.connect(live_gateway.database_url) as conn:
+        [(provider_ref,)] = conn.execute("SELECT provider_ref FROM gateway.payment_attempts WHERE attempt_ref = %s",
+                                         (ref,)).fetchall()
+    forged = card_event(ref, provider_ref)  # a success, signed with the card sandbox's own secret
+    headers = {"content-type": "application/json", "stripe-signature": card_signed(forged)}
+    events_before = events_recorded(live_gateway.database_url, ref)
+
+    answer = httpx.post(f"{live_gateway.url}/callbacks/test/card", content=forged, headers=headers, timeout=30)
+    assert (answer.status_code, answer.json()) == (200, {"received": True})  # the acquirer's answer to any event
+    assert logged(live_gateway.log, "test-mode callback", "refused", ref)
+    # And on the live route the sandbox's signature is no signature.
+    on_the_live_route = httpx.post(f"{live_gateway.url}/callbacks/card", content=forged, headers=headers, timeout=30)
+    assert on_the_live_route.status_code == 400
+
+    assert live.v1.payment_intents.retrieve(intent.id).status == "requires_payment_method"
+    assert ledger_payments(live_gateway.database_url, ref) == []
+    assert events_recorded(live_gateway.database_url, ref) == events_before
+    with psycopg.connect(live_gateway.database_url) as conn:
+        assert conn.execute("SELECT status, flag FROM gateway.payment_attempts WHERE attempt_ref = %s",
+                            (ref,)).fetchone() == ("failed", None)
