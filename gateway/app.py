@@ -40,6 +40,7 @@ from gateway.observability.metrics import http_metrics_middleware, metrics_handl
 from gateway.provider_setup import open_providers
 from gateway.sandbox_server import sandbox_proxy
 from gateway.settings import Settings, load_settings
+from gateway.start_up_heap import freeze_start_up_objects
 from gateway.web.app_parts import web_parts
 
 
@@ -117,5 +118,9 @@ async def _sandbox_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient
 
 
 def app_from_environment() -> Litestar:
-    """uvicorn's factory, called in each worker process: settings come from its environment."""
-    return create_app(load_settings())
+    """uvicorn's factory, called in each worker process: settings come from its environment.
+    A worker's start-up objects are frozen out of the garbage collector's sight once it has
+    started (gateway/start_up_heap.py), which a test process building many apps must not do."""
+    app = create_app(load_settings())
+    app.on_startup.append(freeze_start_up_objects)
+    return app
