@@ -34,9 +34,3 @@ class LinkedBatchRejected(LedgerError):
         self.index = index
         self.result = result
         self.code = result.code
-
-
-class RefusedInTransaction(LedgerError):
-    """The database refused a batch posted with ``in_one_unit``: nothing is posted, and the
-    caller's transaction is aborted, to be rolled back as a whole. Posting the batch again
-    in a fresh transaction, without ``in_one_unit``, names the refused transfer and why."""

@@ -15,7 +15,7 @@ import psycopg
 from psycopg import AsyncConnection, errors, pq
 from psycopg.rows import class_row
 
-from ledger.errors import AccountError, LinkedBatchRejected, RefusedInTransaction, TransferRejected
+from ledger.errors import AccountError, LinkedBatchRejected, TransferRejected
 from ledger.model import (
     Account,
     AccountBalance,
@@ -100,6 +100,11 @@ async def set_account_closed(conn: AsyncConnection, code: str, closed: bool = Tr
 
 # ---------------------------------------------------------------- transfers
 
+# What the database raises for a transfer it refuses (a rule of the trigger's, an unknown
+# account, an existing id where the insert does not skip it, a balance's overflow).
+REFUSALS = (errors.IntegrityError, errors.NumericValueOutOfRange)
+
+
 async def post_transfer(conn: AsyncConnection, request: TransferRequest) -> TransferResult:
     """Post one transfer; raise TransferRejected if it is refused.
 
@@ -112,31 +117,24 @@ async def post_transfer(conn: AsyncConnection, request: TransferRequest) -> Tran
 
 
 async def post_transfers(
-    conn: AsyncConnection, requests: Sequence[TransferRequest], *, linked: bool = False, in_one_unit: bool = False
+    conn: AsyncConnection, requests: Sequence[TransferRequest], *, linked: bool = False
 ) -> list[TransferResult]:
     """Post many transfers in one statement, with one result each, in order.
 
     ``linked``: all or nothing; if one is refused, none is posted and LinkedBatchRejected
     names the first refused transfer. Otherwise each transfer stands or falls on its own.
-
-    ``in_one_unit``: the caller's transaction is all or nothing anyway, so it need not stay
-    usable after a refusal: no savepoint is taken (two statements fewer on every post), and
-    a batch the database refuses raises RefusedInTransaction instead of being explained.
     """
     broken = {i: rule for i, request in enumerate(requests) if (rule := first_broken_rule(request))}
     if linked and broken:
-        index = min(broken)
-        raise LinkedBatchRejected(index, TransferResult(id=requests[index].id, code=broken[index]))
+        _refuse_first(requests, broken)
     valid = [request for i, request in enumerate(requests) if i not in broken]
     try:
         # Inside the caller's transaction, a savepoint: a refused batch must leave it usable
         # for the explanation below (and for the caller). Outside one, the statement is atomic.
         in_transaction = conn.info.transaction_status != pq.TransactionStatus.IDLE
-        async with conn.transaction() if in_transaction and not in_one_unit else contextlib.nullcontext():
+        async with conn.transaction() if in_transaction else contextlib.nullcontext():
             outcome = await _insert_and_compare(conn, valid, linked=linked)
-    except (errors.IntegrityError, errors.NumericValueOutOfRange, _LinkedConflict) as refused:
-        if in_one_unit and in_transaction:
-            raise RefusedInTransaction(f"the database refused a batch of {len(valid)} transfer(s)") from refused
+    except (*REFUSALS, _LinkedConflict):
         # Something in the batch was refused by the database: find out which, one by one.
         outcome = await _explain_one_by_one(conn, valid, linked=linked)
     results = [TransferResult(id=r.id, code=broken[i]) if i in broken else outcome[r.id] for i, r in enumerate(requests)]
@@ -145,6 +143,28 @@ async def post_transfers(
             if not result.ok:
                 raise LinkedBatchRejected(index, result)
     return results
+
+
+async def send_linked_transfers(conn: AsyncConnection, requests: Sequence[TransferRequest]) -> None:
+    """Post ``requests`` all or nothing in a transaction that is one unit, sent as a pipeline:
+    the statement is sent and its answer not awaited, so that it travels with the caller's
+    COMMIT. Without a savepoint and without comparing replays: a transfer whose id exists is
+    refused like any other, and any refusal is one of REFUSALS, raised where the caller's
+    pipeline syncs, which aborts the whole transaction. Posting them again with
+    post_transfers(linked=True) in a fresh transaction then names the refused one and why
+    (or answers ``exists`` for a replay)."""
+    broken = {i: rule for i, request in enumerate(requests) if (rule := first_broken_rule(request))}
+    if broken:
+        _refuse_first(requests, broken)
+    if len(requests) == 1:
+        await conn.execute(INSERT_ONE_IN_UNIT, dict(zip(COLUMNS, _row(requests[0]))))
+    else:  # not prepared: see _insert_batch
+        await conn.execute(INSERT_MANY_IN_UNIT, _columns(requests), prepare=False)
+
+
+def _refuse_first(requests: Sequence[TransferRequest], broken: dict[int, str]) -> None:
+    index = min(broken)
+    raise LinkedBatchRejected(index, TransferResult(id=requests[index].id, code=broken[index]))
 
 
 class _LinkedConflict(Exception):
@@ -170,10 +190,14 @@ async def _insert_and_compare(
 COLUMNS = ("id", "phase", "debit", "credit", "amount", "currency", "kind", "pending_id", "timeout_s",
            "external_ref", "metadata")
 COLUMN_TYPES = ("text", "text", "text", "text", "bigint", "text", "text", "text", "integer", "text", "text")
-INSERT_ONE = query("insert_transfers").format(rows="(VALUES ({}, 1))".format(
-    ", ".join(f"%({name})s::{type_}" for name, type_ in zip(COLUMNS, COLUMN_TYPES))))
-INSERT_MANY = query("insert_transfers").format(rows="unnest({}) WITH ORDINALITY".format(
-    ", ".join(f"%({name})s::{type_}[]" for name, type_ in zip(COLUMNS, COLUMN_TYPES))))
+ONE_ROW = "(VALUES ({}, 1))".format(", ".join(f"%({name})s::{type_}" for name, type_ in zip(COLUMNS, COLUMN_TYPES)))
+MANY_ROWS = "unnest({}) WITH ORDINALITY".format(
+    ", ".join(f"%({name})s::{type_}[]" for name, type_ in zip(COLUMNS, COLUMN_TYPES)))
+SKIP_EXISTING = "    ON CONFLICT (id) DO NOTHING"
+INSERT_ONE = query("insert_transfers").format(rows=ONE_ROW, on_conflict=SKIP_EXISTING)
+INSERT_MANY = query("insert_transfers").format(rows=MANY_ROWS, on_conflict=SKIP_EXISTING)
+INSERT_ONE_IN_UNIT = query("insert_transfers").format(rows=ONE_ROW, on_conflict="")
+INSERT_MANY_IN_UNIT = query("insert_transfers").format(rows=MANY_ROWS, on_conflict="")
 
 
 async def _insert_batch(conn: AsyncConnection, requests: Sequence[TransferRequest]) -> dict[str, TransferResult]:
@@ -182,8 +206,7 @@ async def _insert_batch(conn: AsyncConnection, requests: Sequence[TransferReques
     else:
         # Not prepared: a cached generic plan guesses the array's length, and for a large
         # batch it then joins pending transfers by scanning the whole table.
-        cursor = await conn.execute(INSERT_MANY, dict(zip(COLUMNS, map(list, zip(*map(_row, requests))))),
-                                    prepare=False)
+        cursor = await conn.execute(INSERT_MANY, _columns(requests), prepare=False)
     rows = await cursor.fetchall()
     results = {id_: TransferResult(id=id_, code="created", seq=seq, created_at=at) for id_, seq, at in rows}
     if len(results) < len(requests):
@@ -214,7 +237,7 @@ async def _explain_one_by_one(
             try:
                 async with conn.transaction():
                     results |= await _insert_batch(conn, [request])
-            except (errors.IntegrityError, errors.NumericValueOutOfRange) as exc:
+            except REFUSALS as exc:
                 results[request.id] = TransferResult(
                     id=request.id, code=await rejection_code(conn, request, exc), message=exc.diag.message_primary
                 )
@@ -241,6 +264,11 @@ async def rejection_code(conn: AsyncConnection, request: TransferRequest, exc: p
         case _ if exc.diag.constraint_name:
             return exc.diag.constraint_name
     return "refused"
+
+
+def _columns(requests: Sequence[TransferRequest]) -> dict[str, list]:
+    """The requests as the arrays, one per column, that INSERT_MANY takes."""
+    return dict(zip(COLUMNS, map(list, zip(*map(_row, requests)))))
 
 
 def _row(request: TransferRequest) -> tuple:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import msgspec
 from psycopg import AsyncConnection, AsyncCursor
+from psycopg._queries import MAX_CACHED_STATEMENT_PARAMS
 from psycopg.rows import class_row
 
 from gateway.errors import ResourceMissing
@@ -30,13 +31,27 @@ UPDATE gateway.payment_attempts
        resolved_at = %(resolved_at)s
  WHERE attempt_ref = %(attempt_ref)s
 """
+UPDATED_FIELDS = ("status", "provider_ref", "failure_code", "flag", "resolved_at", "attempt_ref")
 
 SELECT = f"SELECT {COLUMNS} FROM gateway.payment_attempts WHERE attempt_ref = %(attempt_ref)s"
 
+RECORD_EVENT = """
+INSERT INTO gateway.provider_events (provider, event_key, attempt_ref, outcome, answer)
+VALUES (%(provider)s, %(event_key)s, %(attempt_ref)s, %(outcome)s, %(answer)s)
+ON CONFLICT (provider, event_key) DO NOTHING
+"""
+
 # A payment's settling writes the attempt's change with its intent's and the event announcing
-# it (gateway.payments.store.announced_update): one statement, in which each data-modifying
-# WITH query runs, read or not.
-UPDATE_BEFORE = f"WITH attempt AS ({UPDATE.replace('%(', '%(attempt_')}), "
+# it, and the provider event that brought it if one did: one statement, in which each
+# data-modifying WITH query runs, read or not.
+_SAVE_ATTEMPT_AND_INTENT = (f"WITH attempt AS ({UPDATE.replace('%(', '%(attempt_')}),"
+                            f" intent AS ({intent_store.UPDATE})")
+SAVE_WITH_INTENT = f"{_SAVE_ATTEMPT_AND_INTENT} {intent_store.INSERT_EVENT}"
+SAVE_WITH_INTENT_AND_RECEIVED = f"{_SAVE_ATTEMPT_AND_INTENT}, announced AS ({intent_store.INSERT_EVENT}) {RECORD_EVENT}"
+# psycopg keeps how it parsed a statement only when given at most MAX_CACHED_STATEMENT_PARAMS
+# parameters; past that it parses the statement again on every call.
+assert (len(PaymentIntent.__struct_fields__) + len(Event.__struct_fields__) + len(UPDATED_FIELDS)
+        + RECORD_EVENT.count("%(") <= MAX_CACHED_STATEMENT_PARAMS), "the settling write's parameters"
 
 INTENT_FIELDS = [name.strip() for name in intent_store.COLUMNS.split(",")]
 ATTEMPT_FIELDS = [name.strip() for name in COLUMNS.split(",")]
@@ -73,12 +88,6 @@ UPDATE gateway.payment_attempts SET queried_at = now()
 RETURNING {COLUMNS}
 """
 
-RECORD_EVENT = """
-INSERT INTO gateway.provider_events (provider, event_key, attempt_ref, outcome, answer)
-VALUES (%(provider)s, %(event_key)s, %(attempt_ref)s, %(outcome)s, %(answer)s)
-ON CONFLICT (provider, event_key) DO NOTHING
-"""
-
 EVENT_ANSWER = "SELECT answer FROM gateway.provider_events WHERE provider = %(provider)s AND event_key = %(event_key)s"
 
 
@@ -90,11 +99,41 @@ async def save_attempt(conn: AsyncConnection, attempt: Attempt) -> None:
     await conn.execute(UPDATE, msgspec.structs.asdict(attempt))
 
 
+class Received:
+    """A provider's event, recorded (with the answer it got) in the transaction of the change
+    it brought; ``first_copy``, read once that transaction is over, says whether this copy
+    wrote it. A concurrent copy waits for the first one's transaction, then finds its row:
+    so each event is applied once."""
+
+    def __init__(self, provider: str, event_key: str, outcome: str) -> None:
+        self.provider, self.event_key, self.outcome = provider, event_key, outcome
+        self._written: AsyncCursor | None = None
+
+    def params(self, attempt_ref: str | None, answer: str) -> dict[str, str | None]:
+        return {"provider": self.provider, "event_key": self.event_key, "attempt_ref": attempt_ref,
+                "outcome": self.outcome, "answer": answer}
+
+    def written_by(self, cursor: AsyncCursor) -> None:
+        self._written = cursor
+
+    @property
+    def first_copy(self) -> bool:
+        assert self._written is not None, "recorded in the transaction of its change"
+        return self._written.rowcount == 1
+
+
 async def save_attempt_with_intent(conn: AsyncConnection, attempt: Attempt, intent: PaymentIntent,
-                                   announced_by: Event) -> None:
-    query, params = intent_store.announced_update(intent, announced_by)
-    attempt_params = {f"attempt_{name}": value for name, value in msgspec.structs.asdict(attempt).items()}
-    await conn.execute(UPDATE_BEFORE + query.removeprefix("WITH "), params | attempt_params)
+                                   announced_by: Event, *, received: Received | None = None,
+                                   answer: str = "") -> None:
+    """With ``received``, the provider event that brought the change, and its ``answer``.
+    Only the attempt's fields the statement takes are passed (MAX_CACHED_STATEMENT_PARAMS)."""
+    params = intent_store.announced_update_params(intent, announced_by) | {
+        f"attempt_{name}": getattr(attempt, name) for name in UPDATED_FIELDS}
+    if received is None:
+        await conn.execute(SAVE_WITH_INTENT, params)
+    else:
+        received.written_by(await conn.execute(SAVE_WITH_INTENT_AND_RECEIVED,
+                                               params | received.params(attempt.attempt_ref, answer)))
 
 
 async def get_attempt(conn: AsyncConnection, attempt_ref: str) -> Attempt:
@@ -134,13 +173,9 @@ async def claim_quiet_attempts(conn: AsyncConnection, quiet_since: datetime, lim
         return await cur.fetchall()
 
 
-async def record_provider_event(conn: AsyncConnection, *, provider: str, event_key: str, attempt_ref: str | None,
-                                outcome: str, answer: str) -> AsyncCursor:
-    """Its rowcount, once read (in a pipeline: after the transaction), is 1 for the event's
-    first copy. A concurrent copy waits here for the first one's transaction, then finds its
-    row: so each event is applied once."""
-    return await conn.execute(RECORD_EVENT, {"provider": provider, "event_key": event_key, "attempt_ref": attempt_ref,
-                                             "outcome": outcome, "answer": answer})
+async def record_provider_event(conn: AsyncConnection, received: Received, attempt_ref: str | None,
+                                answer: str) -> None:
+    received.written_by(await conn.execute(RECORD_EVENT, received.params(attempt_ref, answer)))
 
 
 async def provider_event_answer(conn: AsyncConnection, provider: str, event_key: str) -> str | None:

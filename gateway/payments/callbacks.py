@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from psycopg import AsyncConnection, AsyncCursor
+from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from gateway.errors import ResourceMissing
@@ -56,46 +56,32 @@ async def apply_provider_event(conn: AsyncConnection, provider: str, event: Call
     if earlier is not None:  # the fast path for the copies providers resend
         return _answer_again(earlier)
     attempt_ref = event.attempt_ref or await _attempt_among_candidates(conn, provider, event)
-    recorded: AsyncCursor | None = None
+    received = attempt_store.Received(provider, event.event_key, event.outcome)
 
-    async def record(verdict: Verdict) -> None:
+    async def book_unattributed(verdict: Verdict) -> None:
         """In settle_attempt's transaction, before it books the payment."""
-        nonlocal recorded
-        attempt = verdict.attempt
-        if verdict.answer == Answer.INVALID_AMOUNT:
-            log.warning("%s reported %s %s for attempt %s, which asked %s %s", provider, event.amount_minor,
-                        event.currency, attempt.attempt_ref, attempt.amount_minor, attempt.currency)
-        if provider in PUSHED_MONEY_PROVIDERS and (why := _left_unbooked(verdict, event)):
+        if why := _left_unbooked(verdict, event):
             await _book_to_suspense(conn, provider, event, why)
-        recorded = await _record(conn, provider, event, attempt.attempt_ref, CallbackAnswer(verdict.answer.value))
 
     if attempt_ref is not None:
         try:
             verdict = await settle_attempt(conn, attempt_ref, _result(event), origin, provider=provider,
-                                           record=record)
+                                           received=received,
+                                           record=book_unattributed if provider in PUSHED_MONEY_PROVIDERS else None)
         except ResourceMissing:
             log.warning("%s event %s names no attempt of ours: %s", provider, event.event_key, attempt_ref)
         else:
+            if verdict.answer == Answer.INVALID_AMOUNT:  # here, not in settling's transaction: that may run twice
+                attempt = verdict.attempt
+                log.warning("%s reported %s %s for attempt %s, which asked %s %s", provider, event.amount_minor,
+                            event.currency, attempt.attempt_ref, attempt.amount_minor, attempt.currency)
             answer = CallbackAnswer(verdict.answer.value)
-            return answer if _first_copy(recorded) else _answer_again(answer)
+            return answer if received.first_copy else _answer_again(answer)
     async with conn.transaction():
         if provider in PUSHED_MONEY_PROVIDERS:
             await _book_to_suspense(conn, provider, event, "no payment of ours is named")
-        unknown = await _record(conn, provider, event, None, CallbackAnswer.ORDER_NOT_FOUND)
-    return CallbackAnswer.ORDER_NOT_FOUND if _first_copy(unknown) else _answer_again(CallbackAnswer.ORDER_NOT_FOUND)
-
-
-async def _record(conn: AsyncConnection, provider: str, event: CallbackEvent, attempt_ref: str | None,
-                  answer: CallbackAnswer) -> AsyncCursor:
-    return await attempt_store.record_provider_event(conn, provider=provider, event_key=event.event_key,
-                                                     attempt_ref=attempt_ref, outcome=event.outcome, answer=answer)
-
-
-def _first_copy(recorded: AsyncCursor | None) -> bool:
-    """Whether the event's row was written by this copy, read once its transaction is over: a
-    concurrent copy waits for the first's transaction, then finds its row."""
-    assert recorded is not None, "settle_attempt records the event in its transaction"
-    return recorded.rowcount == 1
+        await attempt_store.record_provider_event(conn, received, None, CallbackAnswer.ORDER_NOT_FOUND)
+    return CallbackAnswer.ORDER_NOT_FOUND if received.first_copy else _answer_again(CallbackAnswer.ORDER_NOT_FOUND)
 
 
 async def _attempt_among_candidates(conn: AsyncConnection, provider: str, event: CallbackEvent) -> str | None:

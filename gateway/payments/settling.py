@@ -7,15 +7,18 @@ so concurrent copies of one message apply one after the other and the second fin
 left to do (gateway.payments.outcomes.decide).
 
 A transaction of its own is sent as a pipeline (one of PostgreSQL's protocol modes): its
-statements travel together and the server is waited for only where a result is read, four
-times for a callback's payment instead of once per statement. The transaction is one unit,
-so the ledger posts in it without a savepoint; should the ledger refuse the booking, the
-whole is rolled back and done again statement by statement, which names the refusal.
+statements travel together and the server is waited for only where a result is read, twice
+for a callback's payment (the locked rows; then the rest with the COMMIT) instead of once
+per statement. The transaction is one unit, so the ledger posts in it without a savepoint
+and without awaiting its answer; should the ledger refuse the booking (which the COMMIT's
+answer tells), the whole is rolled back and done again statement by statement, which names
+the refusal.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
@@ -33,32 +36,32 @@ from gateway.payments.operations import announcement
 from gateway.payments.outcomes import Result, Verdict, decide
 from gateway.refunds.automatic import refund_unneeded_payment
 from gateway.sessions.completion import complete_session_paid_by
-from ledger.errors import RefusedInTransaction
+from ledger.store import REFUSALS
 
 log = logging.getLogger(__name__)
 
 
 async def settle_attempt(conn: AsyncConnection, attempt_ref: str, result: Result, origin: Origin = Origin(), *,
-                         provider: str | None = None,
+                         provider: str | None = None, received: attempt_store.Received | None = None,
                          record: Callable[[Verdict], Awaitable[None]] | None = None) -> Verdict:
-    """In the caller's transaction (one is opened if it has none). ``record`` writes what
-    the caller keeps with the change (a callback's provider event) in the same transaction.
-    ResourceMissing when no attempt is ``attempt_ref`` (at ``provider``, if given).
+    """In the caller's transaction (one is opened if it has none), with ``received`` (the
+    provider event that brought the word, recorded with the verdict's answer) and whatever
+    ``record`` writes (what else the caller keeps with the change). ResourceMissing when no
+    attempt is ``attempt_ref`` (at ``provider``, if given).
 
     The payment is booked last: the ledger then locks the agency's balance row, which every
     payment to that agency shares, and holds it until the commit, so nothing else may wait
     in between."""
-    if conn.info.transaction_status != pq.TransactionStatus.IDLE:
-        async with conn.transaction():
-            verdict, before = await _settle(conn, attempt_ref, result, origin, provider, record, in_one_unit=False)
-    else:
-        try:
-            async with _transaction_in_one_go(conn):
-                verdict, before = await _settle(conn, attempt_ref, result, origin, provider, record, in_one_unit=True)
-        except RefusedInTransaction:
-            async with conn.transaction():
-                verdict, before = await _settle(conn, attempt_ref, result, origin, provider, record,
-                                                in_one_unit=False)
+    in_one_unit = conn.info.transaction_status == pq.TransactionStatus.IDLE
+    settle = functools.partial(_settle, conn, attempt_ref, result, origin, provider, received, record)
+    try:
+        async with _transaction_in_one_go(conn) if in_one_unit else conn.transaction():
+            verdict, before = await settle(in_one_unit=in_one_unit)
+    except REFUSALS:
+        if not in_one_unit:
+            raise
+        async with conn.transaction():  # the ledger explains, and opens a missing agency account
+            verdict, before = await settle(in_one_unit=False)
     if verdict.attempt.status != before.status:
         PAYMENT_OUTCOMES.labels(before.provider, verdict.attempt.status).inc()
     if verdict.refund_automatically:
@@ -70,7 +73,7 @@ async def settle_attempt(conn: AsyncConnection, attempt_ref: str, result: Result
 
 
 async def _settle(conn: AsyncConnection, attempt_ref: str, result: Result, origin: Origin, provider: str | None,
-                  record: Callable[[Verdict], Awaitable[None]] | None, *,
+                  received: attempt_store.Received | None, record: Callable[[Verdict], Awaitable[None]] | None, *,
                   in_one_unit: bool) -> tuple[Verdict, Attempt]:
     """The verdict, applied in the transaction ``conn`` is in, and the attempt as it was."""
     locked = await attempt_store.lock_with_intent(conn, attempt_ref, provider)
@@ -79,15 +82,18 @@ async def _settle(conn: AsyncConnection, attempt_ref: str, result: Result, origi
     intent, attempt, in_session = locked
     now = datetime.now(UTC)
     verdict = decide(intent, attempt, result, now=now)
-    if verdict.event_type:  # the intent changed with its attempt: one statement writes both and the event
+    if verdict.event_type:  # the intent changed with its attempt: one statement writes both, the events too
         event = new_event(Scope(agency_code=intent.agency_code, livemode=intent.livemode), verdict.event_type,
                           announcement(intent, verdict.intent), origin, now)
-        await attempt_store.save_attempt_with_intent(conn, verdict.attempt, verdict.intent, event)
+        await attempt_store.save_attempt_with_intent(conn, verdict.attempt, verdict.intent, event, received=received,
+                                                     answer=verdict.answer.value)
     else:
         if verdict.attempt != attempt:
             await attempt_store.save_attempt(conn, verdict.attempt)
         if verdict.intent != intent:
             await store.save_intent(conn, verdict.intent)
+        if received is not None:
+            await attempt_store.record_provider_event(conn, received, attempt_ref, verdict.answer.value)
     if verdict.event_type == "payment_intent.succeeded":
         await record_what_was_paid(conn, verdict.intent)
         if in_session:

@@ -46,7 +46,6 @@ UPDATE gateway.payment_intents
 INSERT_EVENT = insert_statement(prefix="event_")
 INSERT_ANNOUNCED = f"WITH intent AS ({INSERT}) {INSERT_EVENT}"
 # So does a payment's settling (gateway.payments.attempt_store, with the attempt's change).
-UPDATE_ANNOUNCED = f"WITH intent AS ({UPDATE}) {insert_statement(prefix='event_')}"
 
 SELECT = f"""
 SELECT {COLUMNS} FROM gateway.payment_intents
@@ -74,10 +73,10 @@ async def save_intent(conn: AsyncConnection, intent: PaymentIntent) -> None:
     await _write(conn, UPDATE, intent, _row(intent))
 
 
-def announced_update(intent: PaymentIntent, event: Event) -> tuple[str, dict]:
-    """The statement updating ``intent`` and inserting its event, and its parameters, for a
-    caller that writes more in the same statement (a payment's settling, its attempt)."""
-    return UPDATE_ANNOUNCED, _row(intent) | insert_params(event, prefix="event_")
+def announced_update_params(intent: PaymentIntent, event: Event) -> dict:
+    """The parameters of UPDATE and INSERT_EVENT, which update ``intent`` and insert its event,
+    for a caller that writes both in one statement with more (a payment's settling)."""
+    return _row(intent) | insert_params(event, prefix="event_")
 
 
 async def get_intent(conn: AsyncConnection, scope: Scope, intent_id: str, *, for_update: bool = False) -> PaymentIntent:

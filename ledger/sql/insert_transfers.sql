@@ -1,7 +1,8 @@
 -- Inserts transfer requests in one statement; the trigger ledger.apply_new_transfers
 -- updates balances and enforces every rule. {rows} is either one row of scalar parameters
 -- (the hot path: PostgreSQL plans it best) or unnest() over arrays, for batches.
--- A request whose id exists already is skipped (ON CONFLICT), for the caller to compare.
+-- The conflict clause at the end skips a request whose id exists already (ON CONFLICT), for
+-- the caller to compare; left out, such a request is refused (a one-unit post's insert).
 -- Post and void requests take their accounts, currency and kind from the pending transfer;
 -- an unknown account or pending transfer leaves an account id NULL, which NOT NULL refuses.
 INSERT INTO ledger.transfers
@@ -16,5 +17,5 @@ SELECT r.id, r.phase,
   FROM {rows} AS r (id, phase, debit, credit, amount, currency, kind, pending_id, timeout_s, external_ref, metadata, ord)
   LEFT JOIN ledger.transfers p ON p.id = r.pending_id
  ORDER BY r.ord
-    ON CONFLICT (id) DO NOTHING
+{on_conflict}
 RETURNING id, seq, created_at

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from ledger import store
-from ledger.errors import AccountError, LinkedBatchRejected, RefusedInTransaction, TransferRejected
+from ledger.errors import AccountError, LinkedBatchRejected, TransferRejected
 from ledger.model import MAX_AMOUNT_MINOR, AccountSpec, NormalSide, PostPending, Transfer, VoidPending
 
 
@@ -108,17 +108,54 @@ async def test_a_refused_batch_leaves_the_callers_transaction_usable(books):
     assert [await store.get_transfer(books, id_) is not None for id_ in ("before", "1", "after")] == [True, False, True]
 
 
+async def in_one_unit(conn, *batches):
+    """Each batch sent with send_linked_transfers in one transaction sent as a pipeline, the
+    way gateway.payments.settling sends a payment's; the caller rolls back on a refusal."""
+    try:
+        async with conn.pipeline():
+            await conn.execute("BEGIN")
+            for batch in batches:
+                await store.send_linked_transfers(conn, batch)
+            await conn.execute("COMMIT")
+    finally:
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            await conn.execute("ROLLBACK")
+
+
 async def test_in_one_unit_a_refusal_aborts_the_callers_transaction_as_a_whole(books):
     # Without a savepoint the refusal leaves the transaction unusable: the caller rolls back.
-    with pytest.raises(RefusedInTransaction):
-        async with books.transaction():
-            await store.post_transfer(books, t("before"))
-            await store.post_transfers(books, [t("1"), t("2", credit="missing")], linked=True, in_one_unit=True)
+    with pytest.raises(store.REFUSALS):
+        await in_one_unit(books, [t("before")], [t("1"), t("2", credit="missing")])
     assert [await store.get_transfer(books, id_) for id_ in ("before", "1")] == [None, None]
-    async with books.transaction():
-        results = await store.post_transfers(books, [t("1"), t("2")], linked=True, in_one_unit=True)
-    assert [r.code for r in results] == ["created", "created"]
+    await in_one_unit(books, [t("1"), t("2")])
+    assert [(await store.get_transfer(books, id_)).amount_minor for id_ in ("1", "2")] == [100, 100]
     assert (await store.get_balance(books, "payable")).credits_posted == 200
+
+
+@pytest.mark.parametrize("batch", [["1"], ["2", "1"]])
+async def test_in_one_unit_an_existing_id_is_refused_not_skipped(books, batch):
+    """A replay is told from a conflict only by post_transfers, which the caller's second
+    try uses: in one unit, any transfer that exists already refuses the whole."""
+    await store.post_transfer(books, t("1"))
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        await in_one_unit(books, [t("before")], [t(id_) for id_ in batch])
+    assert [await store.get_transfer(books, id_) for id_ in ("before", "2")] == [None, None]
+    assert (await store.get_balance(books, "payable")).credits_posted == 100
+
+
+async def test_in_one_unit_a_replay_refused_is_answered_exists_by_the_second_try(books):
+    await store.post_transfer(books, t("1"))
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        await in_one_unit(books, [t("1")])
+    assert [r.code for r in await store.post_transfers(books, [t("1")], linked=True)] == ["exists"]
+    assert (await store.get_balance(books, "payable")).credits_posted == 100
+
+
+async def test_in_one_unit_a_rule_broken_in_python_is_refused_before_sending(books):
+    with pytest.raises(LinkedBatchRejected) as caught:
+        await in_one_unit(books, [t("1"), t("2", amount=0)])
+    assert (caught.value.index, caught.value.code) == (1, "amount_must_be_positive")
+    assert await store.get_transfer(books, "1") is None
 
 
 async def test_independent_transfers_stand_or_fall_alone(books):
