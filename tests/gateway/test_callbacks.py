@@ -3,12 +3,17 @@ sent to the real server."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import psycopg
 import pytest
 import stripe
 
 from catalogue.model import payable_account
+from gateway.keys.model import Scope
+from gateway.payments import attempt_store, store
+from gateway.payments.booking import book_payment
 from gateway.payments.model import Status
 from providers.vnpay import api
 from providers.vnpay.config import VnpayConfig
@@ -52,6 +57,26 @@ def test_a_first_payment_opens_its_agencys_payable_account_in_its_transaction(cl
         ("provider:vnpay:clearing", payable_account(agency, livemode=False), 150_000)]
     assert client.v1.payment_intents.retrieve(intent_id).status == Status.SUCCEEDED
     assert len(client.v1.events.list(params={"type": "payment_intent.succeeded"}).data) == 1
+
+
+def test_a_payment_the_ledger_holds_already_is_settled_without_booking_it_again(client, api_url, api_database_url):
+    # The one-go transaction's insert does not skip an existing transfer: the ledger refuses
+    # it, the whole is rolled back and done again step by step, where the ledger answers
+    # "exists" for the same transfer (as after a repair by hand), and the attempt settles.
+    intent_id, attempt_ref = awaiting_vnpay(client)
+    asyncio.run(book_beforehand(api_database_url, attempt_ref))
+    assert httpx.get(ipn_url(api_url, attempt_ref, 150_000)).json()["RspCode"] == "00"
+    assert len(ledger_payments(api_database_url, attempt_ref)) == 1
+    assert client.v1.payment_intents.retrieve(intent_id).status == Status.SUCCEEDED
+    assert len(client.v1.events.list(params={"type": "payment_intent.succeeded"}).data) == 1
+
+
+async def book_beforehand(database_url: str, attempt_ref: str) -> None:
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        attempt = await attempt_store.get_attempt(conn, attempt_ref)
+        intent = await store.get_intent(conn, Scope(agency_code=attempt.agency_code, livemode=attempt.livemode),
+                                        attempt.intent_id)
+        await book_payment(conn, intent, attempt)
 
 
 def test_altered_or_wrong_amount_callbacks_move_no_money(client, api_url, api_database_url):
