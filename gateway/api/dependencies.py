@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.params import SkipValidation
 from psycopg import AsyncConnection
 
 from gateway.api.auth import redacted, secret_from_authorization
@@ -15,9 +16,11 @@ from gateway.keys.cache import ActiveKeyCache
 from gateway.keys.model import ApiKey
 from gateway.rate_limits import RateLimited, SlidingWindowLimit
 
-# How handlers declare what they receive (Litestar injects by parameter name: conn, caller).
-Connection = NamedDependency[AsyncConnection]
-Caller = NamedDependency[ApiKey]
+# How handlers declare what they receive (Litestar injects by parameter name: conn, caller),
+# taken as our providers made them: Litestar's signature model would otherwise check each
+# against its type on every request (21 of the 865 Python calls of a create).
+Connection = NamedDependency[SkipValidation[AsyncConnection]]
+Caller = NamedDependency[SkipValidation[ApiKey]]
 
 
 async def provide_connection(state: State) -> AsyncIterator[AsyncConnection]:
