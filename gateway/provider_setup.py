@@ -18,7 +18,7 @@ import msgspec
 
 from gateway.settings import Settings
 from providers.protocol import ProviderAdapter
-from providers.registry import CODES, ProviderConfigs, build_adapters
+from providers.registry import CODES, ProviderConfigs, build_adapters, sandbox_defaults_kept
 
 
 class ProviderLinks(msgspec.Struct, frozen=True, kw_only=True):
@@ -71,14 +71,19 @@ class Providers(msgspec.Struct, frozen=True, kw_only=True):
 
 def provider_configs(settings: Settings) -> ProviderConfigs:
     """Each provider's config for the gateway's mode: the providers file's, over the sandbox
-    endpoints in sandbox mode (live mode has no default endpoint: the file must give them)."""
+    endpoints in sandbox mode. Live mode has no defaults for credentials and endpoints: the
+    file must give them for every provider, or the gateway does not start."""
     given = msgspec.json.decode(Path(settings.providers_file).read_bytes()) if settings.providers_file else {}
     unknown = set(given) - set(CODES)
     if unknown:
         raise ValueError(f"{settings.providers_file}: unknown provider(s) {', '.join(sorted(unknown))}")
     if settings.mode == "sandbox":
         return _sandbox_configs(settings, given)
-    return msgspec.convert(given, ProviderConfigs)
+    configs = msgspec.convert(given, ProviderConfigs)
+    if kept := sandbox_defaults_kept(configs):
+        raise ValueError(f"live mode: {settings.providers_file or 'no PUBLICPAY_PROVIDERS_FILE'} leaves the sandbox's"
+                         f" public defaults for {', '.join(kept)}: give each provider its own")
+    return configs
 
 
 def sandbox_configs(settings: Settings) -> ProviderConfigs:

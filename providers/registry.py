@@ -46,6 +46,15 @@ class ProviderConfigs(msgspec.Struct, frozen=True, kw_only=True):
     card: CardConfig = CardConfig()
 
 
+def sandbox_defaults_kept(configs: ProviderConfigs) -> list[str]:
+    """The credentials and endpoints (``code.field``) still at the sandbox's defaults, which
+    anyone can read here: a live gateway with one would take forged callbacks as a provider's,
+    or send live payments to a sandbox."""
+    defaults = ProviderConfigs()
+    return [f"{code}.{field}" for code in CODES for field in type(getattr(configs, code)).LIVE_REQUIRED
+            if getattr(getattr(configs, code), field) == getattr(getattr(defaults, code), field)]
+
+
 def build_adapters(configs: ProviderConfigs, client: httpx.AsyncClient) -> dict[str, ProviderAdapter]:
     """The adapters by code, sharing the gateway's HTTP client (each call sets its own timeout)."""
     return {

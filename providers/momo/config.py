@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import msgspec
 
 
 class MomoConfig(msgspec.Struct, frozen=True, kw_only=True):
+    # What a live gateway must be given: these defaults are the sandbox's, public in this code.
+    LIVE_REQUIRED: ClassVar[tuple[str, ...]] = ("partner_code", "access_key", "secret_key", "base_url")
+
     partner_code: str = "MOMOPUBLICPAY"
     access_key: str = "PUBLICPAYACCESSKEY"
     secret_key: str = "publicpay-sandbox-momo-secret-key"

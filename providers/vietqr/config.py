@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import msgspec
 
 
 class VietqrConfig(msgspec.Struct, frozen=True, kw_only=True):
+    # What a live gateway must be given: these defaults are the sandbox's, public in this code.
+    LIVE_REQUIRED: ClassVar[tuple[str, ...]] = ("account_number", "webhook_secret", "api_key", "base_url")
+
     acquirer_bin: str = "970436"  # the bank's NAPAS BIN (Vietcombank's here)
     account_number: str = "0011001234567"
     reference_prefix: str = "DVC"  # letters only: see providers.vietqr.references

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import msgspec
 
 
 class VnpayConfig(msgspec.Struct, frozen=True, kw_only=True):
+    # What a live gateway must be given: these defaults are the sandbox's, public in this code.
+    LIVE_REQUIRED: ClassVar[tuple[str, ...]] = ("tmn_code", "hash_secret", "base_url")
+
     tmn_code: str = "PUBLICPY"  # VNPAY's terminal code, eight characters
     hash_secret: str = "PUBLICPAYSANDBOXVNPAYHASHSECRET0"
     # The payment page and the merchant API live under one host at VNPAY, at these paths:

@@ -38,6 +38,8 @@ SANDBOX_CARD_KEY = CardConfig().secret_key  # what the gateway's own card sandbo
 LIVE_CREDENTIALS = {
     "vnpay": {"tmn_code": "LIVETMN1", "hash_secret": "the-live-terminals-own-hash-secret",
               "base_url": "http://127.0.0.1:9/vnpay"},
+    "momo": {"partner_code": "MOMOLIVE", "access_key": "the-live-partners-own-access-key",
+             "secret_key": "the-live-partners-own-secret-key", "base_url": "http://127.0.0.1:9/momo"},
     "vietqr": {"account_number": "9990001112223", "webhook_secret": "the-live-banks-own-webhook-secret",
                "api_key": "the-live-banks-own-api-key", "base_url": "http://127.0.0.1:9/vietqr"},
 }
