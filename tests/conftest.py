@@ -10,11 +10,17 @@ from collections.abc import AsyncIterator, Iterator
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from gateway.database import embedded_server
 from gateway.migrations import migrate
+
+# No time limits inside tests: on two cores shared with server processes (and other runs) an
+# example's time, or generating a large one, says nothing about the code under test.
+settings.register_profile("publicpay", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("publicpay")
 
 
 def publicpay_environ(settings: dict[str, str] | None = None) -> dict[str, str]:

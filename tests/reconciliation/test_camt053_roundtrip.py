@@ -3,7 +3,7 @@ and the balance check is exactly closing − (opening + booked entries)."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from strategies import camt_documents, write_camt053
 
 from reconciliation.camt053 import iter_camt053, parse_camt053
@@ -11,9 +11,6 @@ from reconciliation.model import Statement, StatementEnd
 from reconciliation.statement_balance import check_balances
 
 
-# Whole statements are large examples to generate: on a loaded machine that alone trips the
-# too-slow health check, which says nothing about the parser under test.
-@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(camt_documents())
 def test_written_statements_read_back_equal_and_add_up(statements: list[Statement]) -> None:
     xml = write_camt053(statements)
