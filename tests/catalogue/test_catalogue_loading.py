@@ -183,7 +183,7 @@ async def test_a_refusal_from_the_ledger_rolls_back_the_whole_load(conn):
     assert await snapshot(conn) == before
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(catalogue_files())
 async def test_any_valid_file_loads_reads_back_as_written_and_reloads_unchanged(conn, catalogue):
     catalogue = msgspec.structs.replace(catalogue, version=next(VERSIONS))

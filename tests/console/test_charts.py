@@ -40,7 +40,7 @@ def inside(root: ET.Element, height: float = HEIGHT) -> None:
         assert 0 <= float(circle.get("cx")) <= WIDTH and 0 <= float(circle.get("cy")) <= height
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(charts_data(), labels)
 def test_bar_charts_are_well_formed_and_draw_one_bar_per_positive_figure(data, title) -> None:
     categories, series = data
@@ -51,7 +51,7 @@ def test_bar_charts_are_well_formed_and_draw_one_bar_per_positive_figure(data, t
     assert len(bars) == sum(1 for one in series for v in one.values if v)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.lists(st.integers(1, 10**9), min_size=2, max_size=12))
 def test_bar_heights_are_proportional_to_their_figures(values) -> None:
     root = parse(grouped_bar_chart("t", "d", [str(i) for i in range(len(values))],
@@ -64,7 +64,7 @@ def test_bar_heights_are_proportional_to_their_figures(values) -> None:
     assert 0.4 * PLOT_HEIGHT - 0.06 <= max(heights) <= PLOT_HEIGHT + 0.06
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(charts_data())
 def test_line_charts_mark_every_figure_and_break_at_missing_ones(data) -> None:
     categories, series = data
@@ -85,7 +85,7 @@ def test_a_rate_on_a_fixed_axis_reads_as_percent() -> None:
     assert math.isclose(full, TOP) and math.isclose(half, TOP + PLOT_HEIGHT / 2)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.lists(st.tuples(labels, st.integers(0, 10**6).map(float)), max_size=10))
 def test_horizontal_bars_are_well_formed_and_proportional(bars) -> None:
     svg = horizontal_bar_chart("Exceptions by cause", "d", bars, chart_id="e")

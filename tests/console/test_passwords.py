@@ -25,7 +25,7 @@ def test_no_password_verifies_against_the_unknown_account_hash() -> None:
     assert not verify_password(new_password(), UNKNOWN_ACCOUNT_HASH)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(st.text(max_size=80))
 def test_a_malformed_stored_hash_refuses_without_raising(stored: str) -> None:
     assert not verify_password("secret", stored)

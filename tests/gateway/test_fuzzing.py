@@ -90,7 +90,7 @@ def test_no_operation_answers_a_server_error_or_off_its_document(
     headers = {"Authorization": f"Bearer {fuzzing_secret}"}
 
     @given(case=served_schema[path][method].as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES_PER_OPERATION[mode], deadline=None, derandomize=True, database=None,
+    @settings(max_examples=EXAMPLES_PER_OPERATION[mode], derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     def call(case) -> None:
         case.call_and_validate(base_url=api_url, headers=headers, checks=CHECKS)

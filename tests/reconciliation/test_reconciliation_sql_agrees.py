@@ -52,7 +52,7 @@ def assert_alike(rows, lines, expected):
         (c.attempt_ref, c.match.value) for c in expected[len(lines):])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(before=lines, lines=lines, raw=entries)
 async def test_sql_and_pure_rules_classify_alike(conn, before, lines, raw):
     # A provider of its own per example: its clearing account isolates the example's ledger.
