@@ -101,7 +101,10 @@ async def _settle(conn: AsyncConnection, attempt_ref: str, result: Result, origi
     if record is not None:
         await record(verdict)
     if verdict.book_payment:
-        await book_payment(conn, verdict.intent, verdict.attempt, in_one_unit=in_one_unit)
+        # Unawaited only as the unit's last statement: a refusal surfaces where a later
+        # statement is read, and would pass for that one's (the refund's, below).
+        await book_payment(conn, verdict.intent, verdict.attempt,
+                           in_one_unit=in_one_unit and not verdict.refund_automatically)
     if verdict.refund_automatically:  # after the booking: it takes the money back from the agency
         await refund_unneeded_payment(conn, verdict.intent, verdict.attempt, now=now)
     return verdict, attempt
