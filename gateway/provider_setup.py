@@ -28,7 +28,7 @@ class ProviderLinks(msgspec.Struct, frozen=True, kw_only=True):
         return f"{self.public_url}/callbacks/{provider}"
 
     def test_callback_url(self, provider: str) -> str:
-        """Where a live gateway's sandboxes call back (gateway.payments.test_mode_callbacks)."""
+        """Where a live gateway's sandboxes call back (gateway.payments.callbacks, test_mode_apart)."""
         return f"{self.public_url}/callbacks/test/{provider}"
 
     def return_url(self, provider: str, attempt_ref: str) -> str:

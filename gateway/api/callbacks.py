@@ -18,7 +18,6 @@ from gateway.events.store import Origin
 from gateway.keys.model import Scope
 from gateway.payments import attempt_store, store
 from gateway.payments.callbacks import receive_callback
-from gateway.payments.test_mode_callbacks import receive_test_mode_callback
 from gateway.provider_setup import Providers
 from providers.protocol import CallbackAnswer, InboundMessage, ProviderAdapter
 
@@ -47,9 +46,12 @@ async def provider_callback(request: Request, state: State, provider: FromPath[s
 @route("/callbacks/test/{provider:str}", http_method=["GET", "POST"], include_in_schema=False,
        summary="A sandbox's notification about a test-mode payment, in a live gateway")
 async def test_mode_callback(request: Request, state: State, provider: FromPath[str]) -> Response:
+    providers: Providers = state.providers
+    if not providers.test_mode_apart(livemode=False):  # a sandbox gateway's sandboxes use the one route
+        raise ResourceMissing(f"No such route: '{request.url.path}'")
     adapter = _adapter(state, provider, livemode=False)
-    answer = await receive_test_mode_callback(state.pool, adapter, await _message(request),
-                                              Origin(request_id=request_id(request.scope)))
+    answer = await receive_callback(state.pool, adapter, await _message(request),
+                                    Origin(request_id=request_id(request.scope)), test_mode_apart=True)
     return _reply(adapter, answer)
 
 
@@ -70,9 +72,9 @@ async def payer_return(request: Request, state: State, provider: FromPath[str], 
         attempt = await attempt_store.find_attempt(conn, attempt_ref)
     # A test-mode payment's return in a live gateway is signed by the sandbox.
     livemode = attempt is None or attempt.livemode
-    receive = receive_test_mode_callback if providers.test_mode_apart(livemode) else receive_callback
-    await receive(state.pool, _adapter(state, provider, livemode), await _message(request),
-                  Origin(request_id=request_id(request.scope)))
+    await receive_callback(state.pool, _adapter(state, provider, livemode), await _message(request),
+                           Origin(request_id=request_id(request.scope)),
+                           test_mode_apart=providers.test_mode_apart(livemode))
     if attempt is None or attempt.provider != provider or attempt.return_url is None:
         raise ResourceMissing(f"No such payment attempt: '{attempt_ref}'")
     async with state.pool.connection() as conn:

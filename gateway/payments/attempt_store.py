@@ -56,7 +56,7 @@ assert (len(PaymentIntent.__struct_fields__) + len(Event.__struct_fields__) + le
 INTENT_FIELDS = [name.strip() for name in intent_store.COLUMNS.split(",")]
 ATTEMPT_FIELDS = [name.strip() for name in COLUMNS.split(",")]
 
-# An attempt (at ``provider``, if given) and its intent, both rows locked, the intent's first
+# An attempt (at ``provider``, and of mode ``livemode``, if given) and its intent, both rows locked, the intent's first
 # as every change to a payment does: so both are as the last change left them. And whether
 # a Checkout Session owns the intent (so from its creation on), so that settling asks for
 # the session's row only then.
@@ -66,6 +66,7 @@ SELECT {", ".join(f"i.{name}" for name in INTENT_FIELDS)}, {", ".join(f"a.{name}
   FROM gateway.payment_intents i
   JOIN gateway.payment_attempts a ON (a.agency_code, a.intent_id) = (i.agency_code, i.id)
  WHERE a.attempt_ref = %(attempt_ref)s AND a.provider = coalesce(%(provider)s, a.provider)
+   AND a.livemode = coalesce(%(livemode)s, a.livemode)
    FOR UPDATE OF i, a
 """
 
@@ -147,11 +148,12 @@ async def find_attempt(conn: AsyncConnection, attempt_ref: str) -> Attempt | Non
     return await _one(conn, SELECT, {"attempt_ref": attempt_ref})
 
 
-async def lock_with_intent(conn: AsyncConnection, attempt_ref: str,
-                           provider: str | None = None) -> tuple[PaymentIntent, Attempt, bool] | None:
+async def lock_with_intent(conn: AsyncConnection, attempt_ref: str, provider: str | None = None,
+                           livemode: bool | None = None) -> tuple[PaymentIntent, Attempt, bool] | None:
     """The intent, the attempt and whether a Checkout Session owns the intent; None for no
     such attempt. In the caller's transaction, which holds both rows until it ends."""
-    row = await (await conn.execute(LOCK_WITH_INTENT, {"attempt_ref": attempt_ref, "provider": provider})).fetchone()
+    row = await (await conn.execute(LOCK_WITH_INTENT, {"attempt_ref": attempt_ref, "provider": provider,
+                                                       "livemode": livemode})).fetchone()
     if row is None:
         return None
     split = len(INTENT_FIELDS)

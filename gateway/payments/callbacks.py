@@ -5,12 +5,21 @@ anything) and the merchant; an unverifiable message moves no money and is logged
 reason. A verified one is applied once per provider event (``event_key``): its first copy
 settles the attempt and records the event in one transaction; later copies, concurrent or
 not, get the answer the first one got.
+
+A live gateway's sandboxes, serving its test mode, call back on a route of their own
+(``test_mode_apart``): their secrets are no secret (the defaults are in this code), so what
+they sign may settle a test-mode attempt and nothing else. A message naming a live attempt,
+or none of ours, is refused as the provider's "order not found", logged and counted, and
+leaves nothing behind: no money booked to suspense (none moved), no provider event recorded.
+Their events are kept under keys of their own (``test:…``), so that a test message can never
+take the key of a live event to come.
 """
 
 from __future__ import annotations
 
 import logging
 
+import msgspec
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
@@ -33,9 +42,11 @@ log = logging.getLogger(__name__)
 # whatever we answer, so money we cannot attribute is booked to suspense for finance staff.
 PUSHED_MONEY_PROVIDERS = frozenset({"vietqr"})
 
+TEST_EVENT_PREFIX = "test:"
+
 
 async def receive_callback(pool: AsyncConnectionPool, adapter: ProviderAdapter, message: InboundMessage,
-                           origin: Origin = Origin()) -> CallbackAnswer:
+                           origin: Origin = Origin(), *, test_mode_apart: bool = False) -> CallbackAnswer:
     try:
         event = adapter.parse_callback(message)
     except (SignatureInvalid, UnknownMerchant) as refused:
@@ -47,16 +58,19 @@ async def receive_callback(pool: AsyncConnectionPool, adapter: ProviderAdapter, 
         CALLBACK_REFUSALS.labels(adapter.code, "MalformedMessage").inc()
         return CallbackAnswer.UNKNOWN_ERROR
     async with pool.connection() as conn:
-        return await apply_provider_event(conn, adapter.code, event, origin)
+        return await apply_provider_event(conn, adapter.code, event, origin, test_mode_apart=test_mode_apart)
 
 
 async def apply_provider_event(conn: AsyncConnection, provider: str, event: CallbackEvent,
-                               origin: Origin = Origin()) -> CallbackAnswer:
+                               origin: Origin = Origin(), *, test_mode_apart: bool = False) -> CallbackAnswer:
+    if test_mode_apart:
+        event = msgspec.structs.replace(event, event_key=TEST_EVENT_PREFIX + event.event_key)
     earlier = await attempt_store.provider_event_answer(conn, provider, event.event_key)
     if earlier is not None:  # the fast path for the copies providers resend
         return _answer_again(earlier)
     attempt_ref = event.attempt_ref or await _attempt_among_candidates(conn, provider, event)
     received = attempt_store.Received(provider, event.event_key, event.outcome)
+    books_unattributed = provider in PUSHED_MONEY_PROVIDERS and not test_mode_apart
 
     async def book_unattributed(verdict: Verdict) -> None:
         """In settle_attempt's transaction, before it books the payment."""
@@ -66,8 +80,8 @@ async def apply_provider_event(conn: AsyncConnection, provider: str, event: Call
     if attempt_ref is not None:
         try:
             verdict = await settle_attempt(conn, attempt_ref, _result(event), origin, provider=provider,
-                                           received=received,
-                                           record=book_unattributed if provider in PUSHED_MONEY_PROVIDERS else None)
+                                           livemode=False if test_mode_apart else None, received=received,
+                                           record=book_unattributed if books_unattributed else None)
         except ResourceMissing:
             log.warning("%s event %s names no attempt of ours: %s", provider, event.event_key, attempt_ref)
         else:
@@ -77,8 +91,13 @@ async def apply_provider_event(conn: AsyncConnection, provider: str, event: Call
                             event.currency, attempt.attempt_ref, attempt.amount_minor, attempt.currency)
             answer = CallbackAnswer(verdict.answer.value)
             return answer if received.first_copy else _answer_again(answer)
+    if test_mode_apart:
+        log.warning("%s test-mode callback %s refused: it names no test-mode attempt of ours (%s)", provider,
+                    event.event_key, attempt_ref or ", ".join(event.reference_candidates) or "none")
+        CALLBACK_REFUSALS.labels(provider, "NotTestMode").inc()
+        return CallbackAnswer.ORDER_NOT_FOUND
     async with conn.transaction():
-        if provider in PUSHED_MONEY_PROVIDERS:
+        if books_unattributed:
             await _book_to_suspense(conn, provider, event, "no payment of ours is named")
         await attempt_store.record_provider_event(conn, received, None, CallbackAnswer.ORDER_NOT_FOUND)
     return CallbackAnswer.ORDER_NOT_FOUND if received.first_copy else _answer_again(CallbackAnswer.ORDER_NOT_FOUND)

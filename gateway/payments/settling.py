@@ -42,18 +42,19 @@ log = logging.getLogger(__name__)
 
 
 async def settle_attempt(conn: AsyncConnection, attempt_ref: str, result: Result, origin: Origin = Origin(), *,
-                         provider: str | None = None, received: attempt_store.Received | None = None,
+                         provider: str | None = None, livemode: bool | None = None,
+                         received: attempt_store.Received | None = None,
                          record: Callable[[Verdict], Awaitable[None]] | None = None) -> Verdict:
     """In the caller's transaction (one is opened if it has none), with ``received`` (the
     provider event that brought the word, recorded with the verdict's answer) and whatever
     ``record`` writes (what else the caller keeps with the change). ResourceMissing when no
-    attempt is ``attempt_ref`` (at ``provider``, if given).
+    attempt is ``attempt_ref`` (at ``provider``, and of that mode, if given).
 
     The payment is booked last: the ledger then locks the agency's balance row, which every
     payment to that agency shares, and holds it until the commit, so nothing else may wait
     in between."""
     in_one_unit = conn.info.transaction_status == pq.TransactionStatus.IDLE
-    settle = functools.partial(_settle, conn, attempt_ref, result, origin, provider, received, record)
+    settle = functools.partial(_settle, conn, attempt_ref, result, origin, provider, livemode, received, record)
     try:
         async with _transaction_in_one_go(conn) if in_one_unit else conn.transaction():
             verdict, before = await settle(in_one_unit=in_one_unit)
@@ -73,10 +74,10 @@ async def settle_attempt(conn: AsyncConnection, attempt_ref: str, result: Result
 
 
 async def _settle(conn: AsyncConnection, attempt_ref: str, result: Result, origin: Origin, provider: str | None,
-                  received: attempt_store.Received | None, record: Callable[[Verdict], Awaitable[None]] | None, *,
+                  livemode: bool | None, received: attempt_store.Received | None, record: Callable[[Verdict], Awaitable[None]] | None, *,
                   in_one_unit: bool) -> tuple[Verdict, Attempt]:
     """The verdict, applied in the transaction ``conn`` is in, and the attempt as it was."""
-    locked = await attempt_store.lock_with_intent(conn, attempt_ref, provider)
+    locked = await attempt_store.lock_with_intent(conn, attempt_ref, provider, livemode)
     if locked is None:
         raise ResourceMissing(f"No such payment attempt: '{attempt_ref}'")
     intent, attempt, in_session = locked

@@ -47,6 +47,16 @@ def test_the_same_callback_50_times_at_once_moves_money_once(client, api_url, ap
     assert len(client.v1.events.list(params={"type": "payment_intent.succeeded"}).data) == 1
 
 
+def test_a_sandbox_gateway_has_no_test_mode_route(client, api_url, api_database_url):
+    """Its sandboxes call back on /callbacks/<provider>, where their secrets are the gateway's
+    own: a second route for their messages would apply one message twice, under two keys."""
+    intent_id, attempt_ref = awaiting_vnpay(client)
+    on_the_test_route = ipn_url(api_url, attempt_ref, 150_000).replace("/callbacks/vnpay", "/callbacks/test/vnpay")
+    assert httpx.get(on_the_test_route).status_code == 404
+    assert ledger_payments(api_database_url, attempt_ref) == []
+    assert client.v1.payment_intents.retrieve(intent_id).status == Status.REQUIRES_ACTION
+
+
 def test_a_first_payment_opens_its_agencys_payable_account_in_its_transaction(client, agency, api_url,
                                                                                api_database_url):
     # A new agency has API keys and no catalogue entry: no payable account, which the ledger

@@ -25,11 +25,13 @@ import uvicorn
 from gateway.keys.model import Mode
 from providers.card.config import CardConfig
 from providers.card.sandbox import CardSandbox, create_sandbox_app
+from providers.vietqr.notification import SIGNATURE_HEADER, sign_body
 from tests.conftest import empty_database, publicpay_environ
 from tests.gateway.conftest import free_port, secret_in, wait_until_ready
 from tests.gateway.payment_flows import RETURN_URL, deliveries, ledger_payments, logged, pay_at_sandbox, wait_for_status
 from tests.gateway.test_forged_callbacks import card_event, card_signed
-from tests.gateway.test_vietqr_gateway_flow import transfer
+from tests.gateway.test_vietqr_gateway_flow import AMOUNT, notification, suspense, transfer
+from tests.gateway.test_vietqr_gateway_flow import CONFIG as SANDBOX_BANK
 
 AGENCY = "BTP"
 SANDBOX_CARD_KEY = CardConfig().secret_key  # what the gateway's own card sandbox takes
@@ -209,3 +211,29 @@ def test_a_test_mode_callback_never_settles_a_live_attempt(live_gateway) -> None
     with psycopg.connect(live_gateway.database_url) as conn:
         assert conn.execute("SELECT status, flag FROM gateway.payment_attempts WHERE attempt_ref = %s",
                             (ref,)).fetchone() == ("failed", None)
+
+
+def test_money_the_sandbox_bank_says_arrived_is_never_booked_to_the_live_suspense(live_gateway) -> None:
+    """Whoever reads the sandbox bank's secret here can sign its notifications: on the test
+    route a wrong amount for a test-mode attempt flags it as the live route would, and a
+    credit naming no attempt is refused, but neither books money that never moved into the
+    ledger's suspense (the live route books a real bank's such credits there)."""
+    client, confirmed = confirmed_in_test_mode(live_gateway, "vietqr")
+    ref = confirmed.latest_attempt
+
+    def notify(body: bytes) -> httpx.Response:
+        return httpx.post(f"{live_gateway.url}/callbacks/test/vietqr", content=body, timeout=30,
+                          headers={"content-type": "application/json",
+                                   SIGNATURE_HEADER: sign_body(body, SANDBOX_BANK.webhook_secret)})
+
+    wrong, unnamed = notification(ref, AMOUNT + 1_000), notification("chuyen tien hoc phi")
+    assert notify(wrong).status_code == 200 and notify(unnamed).status_code == 200
+    assert [suspense(live_gateway.database_url, json.loads(body)["transactionId"]) for body in (wrong, unnamed)] \
+        == [[], []]
+    with psycopg.connect(live_gateway.database_url) as conn:
+        assert conn.execute("SELECT status, flag FROM gateway.payment_attempts WHERE attempt_ref = %s",
+                            (ref,)).fetchone() == ("pending", "amount_mismatch")
+        assert conn.execute("SELECT count(*) FROM gateway.provider_events WHERE event_key = %s",
+                            ("test:" + json.loads(unnamed)["transactionId"],)).fetchone() == (0,)
+    assert client.v1.payment_intents.retrieve(confirmed.id).status == "requires_action"
+    assert logged(live_gateway.log, "test-mode callback", json.loads(unnamed)["transactionId"], "refused")
