@@ -82,6 +82,7 @@ def demo(
     """Simulate days at the portal: citizens paying fines, fees, premiums and bills through
     every provider, agencies receiving webhooks, then each day's nightly reconciliation; ends
     with the day's summary (and a table of the days) and the finance console's address."""
+    leave_cleanly_when_terminated()
     settings = settings_or_exit()
     if settings.mode != "sandbox":
         console.print("[red]the demo needs PUBLICPAY_MODE=sandbox:[/red] it pays through the providers' sandboxes")
@@ -105,8 +106,9 @@ def live_the_day(settings: Settings, days: list[date], citizens: int, port: int,
     serving if asked; whether everything went as the gateway promises."""
     day = days[-1]
     with migrated_database(settings) as database_url:
-        if planned:
-            refuse_if(past_days.clock_problem(planned, day, on_database(database_url, past_days.database_day)))
+        # Whatever the day: a killed earlier day's PostgreSQL may still run on its moved-back
+        # clock, and this process would have joined it.
+        refuse_if(past_days.clock_problem(day, day, on_database(database_url, past_days.database_day)))
         already = on_database(database_url, lambda conn: figures.reconciled_providers(conn, day))
         if already:
             console.print(f"[red]business day {day} is already reconciled on this home[/red] ({', '.join(already)}):"
@@ -179,13 +181,26 @@ def live_the_days_before(settings: Settings, days: list[date], citizens: int, po
             raise typer.Exit(1)
 
 
+def leave_cleanly_when_terminated() -> None:
+    """SIGTERM or SIGHUP (a closed terminal, a cancelled job) leaves through the ``with``
+    blocks, which stop the server and the embedded PostgreSQL, as Ctrl+C does, rather than
+    killing this process and leaving them running; with a failure's status, so that a demo
+    of several days sees the day fail."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda number, frame: sys.exit(128 + number))
+
+
 def run_child(command: list[str], environ: dict[str, str]) -> int:
     process = subprocess.Popen(command, env=environ)
+    # However this process is stopped, the child stops its server and PostgreSQL itself:
+    # killed, it would leave its PostgreSQL running on its day's clock.
     try:
         return process.wait()
-    except KeyboardInterrupt:
-        # The child had the Ctrl+C too, and stops its server and PostgreSQL itself: killed,
-        # it would leave its PostgreSQL running on its day's clock for the next run to join.
+    except KeyboardInterrupt:  # the child had the Ctrl+C too
+        process.wait()
+        raise
+    except SystemExit:  # a SIGTERM or SIGHUP of this process's: passed on
+        process.terminate()
         process.wait()
         raise
 

@@ -6,14 +6,14 @@ the gateway recorded, not what the demo intended."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 import msgspec
 from psycopg import AsyncConnection
 
 from gateway.demo.day_plan import Outcome
 from gateway.demo.journeys import Journey
-from reconciliation.matching import BUSINESS_TIME_ZONE
+from reconciliation.store import day_bounds
 
 
 class OutcomeRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -193,9 +193,8 @@ async def day_figures(conn: AsyncConnection, day: date, journeys: list[Journey],
 
 async def day_overview(conn: AsyncConnection, day: date, providers: list[str]) -> DayOverview:
     """The day's booked payments (of the attempts made that day) and its reconciliation runs."""
-    bounds = {"starts": datetime.combine(day, time.min, BUSINESS_TIME_ZONE),
-              "ends": datetime.combine(day + timedelta(days=1), time.min, BUSINESS_TIME_ZONE)}
-    refs = [row[0] for row in await (await conn.execute(ATTEMPTS_OF_DAY, bounds)).fetchall()]
+    starts, ends = day_bounds(day)
+    refs = [row[0] for row in await (await conn.execute(ATTEMPTS_OF_DAY, {"starts": starts, "ends": ends})).fetchall()]
     return DayOverview(business_day=day, by_provider=await amount_rows(conn, PAYMENTS_BY_PROVIDER, refs),
                        runs=[await run_row(conn, provider, day) for provider in providers])
 

@@ -82,7 +82,7 @@ async def database_day(conn: AsyncConnection) -> date:
 
 
 def clock_problem(planned: date, own: date, database: date | None = None) -> str | None:
-    """Why a child cannot live ``planned``: its own clock, or its database's, shows another day."""
+    """Why a run cannot live ``planned``: its own clock, or its database's, shows another day."""
     if own != planned:
         return (f"this process's clock says {own}, not {planned}: libfaketime is not in effect (LD_PRELOAD,"
                 " FAKETIME), or midnight passed in Asia/Ho_Chi_Minh since the demo began")

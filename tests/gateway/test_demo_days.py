@@ -11,6 +11,7 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 
@@ -161,3 +162,50 @@ def test_several_days_need_the_homes_embedded_postgresql(tmp_path, database_url)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "needs the embedded PostgreSQL" in done.stdout
     assert fetch(database_url, "SELECT count(*) FROM gateway.payment_intents") == [(0,)]
+
+
+def test_today_is_refused_on_a_postgresql_left_running_on_an_earlier_day_s_clock(tmp_path):
+    """A killed earlier day can leave the home's PostgreSQL running on its moved-back clock:
+    today's run would join it and stamp today's payments with that day."""
+    home, yesterday = tmp_path / "home", today() - timedelta(days=1)
+    holds_the_server = ("import sys\nfrom pathlib import Path\nfrom gateway.database import embedded_data_dir,"
+                        " embedded_server\nwith embedded_server(embedded_data_dir(Path(sys.argv[1]))) as url:\n"
+                        "    print(url, flush=True)\n    sys.stdin.read()\n")
+    environ = past_days.clock_moved_back(publicpay_environ(), 1, past_days.faketime_library())
+    holder = subprocess.Popen([sys.executable, "-c", holds_the_server, str(home)], env=environ, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        url = holder.stdout.readline().strip()
+        assert fetch(url, "SELECT (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date") == [(yesterday,)]
+        done = demo_on(home)
+        intents = fetch(url, "SELECT count(*) FROM gateway.payment_intents")
+    finally:
+        holder.communicate(timeout=60)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"PostgreSQL's clock says {yesterday}, not {today()}" in " ".join(done.stdout.split())
+    assert intents == [(0,)]
+
+
+def test_a_terminated_demo_stops_the_day_it_was_living_with_its_server_and_postgresql(tmp_path):
+    home = tmp_path / "home"
+    environ = publicpay_environ({"PUBLICPAY_HOME": str(home), "PUBLICPAY_SANDBOX_TIME_SCALE": "0.001"})
+    demo = subprocess.Popen([sys.executable, "-m", "gateway", "demo", "--citizens", "8", "--no-serve", "--days", "2",
+                             "--port", str(free_port())], env=environ, text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    try:
+        seen = []
+        while not (seen and seen[-1].startswith("gateway on")):  # the first day's server is up
+            line = demo.stdout.readline()
+            assert line, "".join(seen)
+            seen.append(line)
+        server_url = seen[-1].split()[2]
+        demo.terminate()
+        output = "".join(seen) + demo.communicate(timeout=300)[0]
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    assert demo.returncode != 0, output
+    assert "day 2 of 2" not in output
+    assert not (embedded_data_dir(home) / "postmaster.pid").exists(), output
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{server_url}/healthz", timeout=5)
