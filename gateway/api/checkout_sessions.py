@@ -56,7 +56,8 @@ async def _shown(conn: AsyncConnection, scope: Scope, session: CheckoutSession,
 async def shown_sessions(conn: AsyncConnection, scope: Scope, sessions: list[CheckoutSession],
                          expand: frozenset[str]) -> list[CheckoutSessionResource]:
     """A page of sessions as the API shows them; their intents, if asked for, read at once."""
-    intents = await store.intents_of_sessions(conn, scope, sessions) if "payment_intent" in expand else {}
+    intents = (await intent_store.get_intents(conn, scope, [session.payment_intent_id for session in sessions])
+               if "payment_intent" in expand else {})
     return [_expanded(session, expand, intents.get(session.payment_intent_id)) for session in sessions]
 
 

@@ -52,6 +52,12 @@ SELECT {COLUMNS} FROM gateway.payment_intents
  WHERE agency_code = %(agency_code)s AND livemode = %(livemode)s AND id = %(id)s
 """
 
+# Several at once: the PaymentIntents of a page of sessions (expand[]=data.payment_intent).
+SELECT_MANY = f"""
+SELECT {COLUMNS} FROM gateway.payment_intents
+ WHERE agency_code = %(agency_code)s AND livemode = %(livemode)s AND id = ANY(%(ids)s)
+"""
+
 SELECT_SCOPE = "SELECT agency_code, livemode FROM gateway.payment_intents WHERE id = %(id)s"
 
 
@@ -89,6 +95,13 @@ async def get_intent(conn: AsyncConnection, scope: Scope, intent_id: str, *, for
     if intent is None:
         raise ResourceMissing(f"No such payment_intent: '{intent_id}'", param="intent")
     return intent
+
+
+async def get_intents(conn: AsyncConnection, scope: Scope, ids: list[str]) -> dict[str, PaymentIntent]:
+    """Those of ``ids`` that name an intent in ``scope``, by id, read in one statement."""
+    async with conn.cursor(row_factory=class_row(PaymentIntent)) as cur:
+        await cur.execute(SELECT_MANY, {"agency_code": scope.agency_code, "livemode": scope.livemode, "ids": ids})
+        return {intent.id: intent for intent in await cur.fetchall()}
 
 
 async def scope_of_intent(conn: AsyncConnection, intent_id: str) -> Scope | None:

@@ -8,13 +8,11 @@ from typing import Any
 
 import msgspec
 from psycopg import AsyncConnection
-from psycopg.rows import class_row, kwargs_row
+from psycopg.rows import kwargs_row
 
 from gateway.errors import ResourceMissing
 from gateway.keys.model import Scope
 from gateway.listing import Page, fetch_page
-from gateway.payments import store as intent_store
-from gateway.payments.model import PaymentIntent
 from gateway.sessions.model import CheckoutSession, CheckoutSessionList
 
 COLUMNS = """agency_code, id, livemode, status, payment_status, payment_intent_id, amount_total_minor, currency,
@@ -48,12 +46,6 @@ SELECT_BY_ID = f"SELECT {COLUMNS} FROM gateway.checkout_sessions WHERE id = %(id
 SELECT_OF_INTENT = f"""
 SELECT {COLUMNS} FROM gateway.checkout_sessions
  WHERE agency_code = %(agency_code)s AND payment_intent_id = %(intent_id)s
-"""
-
-# The PaymentIntents of a page of sessions (a list with expand[]=data.payment_intent).
-SELECT_INTENTS = f"""
-SELECT {intent_store.COLUMNS} FROM gateway.payment_intents
- WHERE agency_code = %(agency_code)s AND livemode = %(livemode)s AND id = ANY(%(ids)s)
 """
 
 # One open session past its time whose intent can be canceled (or already is), with the
@@ -118,15 +110,6 @@ async def list_sessions(conn: AsyncConnection, scope: Scope, params: CheckoutSes
                                                 ("status", params.status)) if value is not None}
     return await fetch_page(conn, table="checkout_sessions", columns=COLUMNS, row_factory=ROW, scope=scope,
                             params=params, filters=filters, created=params.created)
-
-
-async def intents_of_sessions(conn: AsyncConnection, scope: Scope,
-                              sessions: list[CheckoutSession]) -> dict[str, PaymentIntent]:
-    """The sessions' PaymentIntents by id, read in one statement."""
-    async with conn.cursor(row_factory=class_row(PaymentIntent)) as cur:
-        await cur.execute(SELECT_INTENTS, {"agency_code": scope.agency_code, "livemode": scope.livemode,
-                                           "ids": [session.payment_intent_id for session in sessions]})
-        return {intent.id: intent for intent in await cur.fetchall()}
 
 
 async def _one(conn: AsyncConnection, query: str, params: dict[str, Any]) -> CheckoutSession | None:
