@@ -42,10 +42,10 @@ UPDATE gateway.payment_intents
 """
 
 # The create path, which every payment takes, writes the intent and the event announcing it
-# in one statement: one round trip instead of two.
+# in one statement: one round trip instead of two. A payment's settling writes UPDATE and
+# INSERT_EVENT in one statement too, with the attempt's change (gateway.payments.attempt_store).
 INSERT_EVENT = insert_statement(prefix="event_")
 INSERT_ANNOUNCED = f"WITH intent AS ({INSERT}) {INSERT_EVENT}"
-# So does a payment's settling (gateway.payments.attempt_store, with the attempt's change).
 
 SELECT = f"""
 SELECT {COLUMNS} FROM gateway.payment_intents
