@@ -12,7 +12,7 @@ from importlib import resources
 
 import msgspec
 import psycopg
-from psycopg import AsyncConnection, errors, pq
+from psycopg import AsyncConnection, AsyncCursor, errors, pq
 from psycopg.rows import class_row
 
 from ledger.errors import AccountError, LinkedBatchRejected, TransferRejected
@@ -124,9 +124,7 @@ async def post_transfers(
     ``linked``: all or nothing; if one is refused, none is posted and LinkedBatchRejected
     names the first refused transfer. Otherwise each transfer stands or falls on its own.
     """
-    broken = {i: rule for i, request in enumerate(requests) if (rule := first_broken_rule(request))}
-    if linked and broken:
-        _refuse_first(requests, broken)
+    broken = _broken_rules(requests, linked=linked)
     valid = [request for i, request in enumerate(requests) if i not in broken]
     try:
         # Inside the caller's transaction, a savepoint: a refused batch must leave it usable
@@ -153,18 +151,18 @@ async def send_linked_transfers(conn: AsyncConnection, requests: Sequence[Transf
     pipeline syncs, which aborts the whole transaction. Posting them again with
     post_transfers(linked=True) in a fresh transaction then names the refused one and why
     (or answers ``exists`` for a replay)."""
+    _broken_rules(requests, linked=True)
+    await _send_insert(conn, requests, skip_existing=False)
+
+
+def _broken_rules(requests: Sequence[TransferRequest], *, linked: bool) -> dict[int, str]:
+    """The rule each request breaks by itself, by index; for a ``linked`` batch,
+    LinkedBatchRejected names the first such request instead."""
     broken = {i: rule for i, request in enumerate(requests) if (rule := first_broken_rule(request))}
-    if broken:
-        _refuse_first(requests, broken)
-    if len(requests) == 1:
-        await conn.execute(INSERT_ONE_IN_UNIT, dict(zip(COLUMNS, _row(requests[0]))))
-    else:  # not prepared: see _insert_batch
-        await conn.execute(INSERT_MANY_IN_UNIT, _columns(requests), prepare=False)
-
-
-def _refuse_first(requests: Sequence[TransferRequest], broken: dict[int, str]) -> None:
-    index = min(broken)
-    raise LinkedBatchRejected(index, TransferResult(id=requests[index].id, code=broken[index]))
+    if linked and broken:
+        index = min(broken)
+        raise LinkedBatchRejected(index, TransferResult(id=requests[index].id, code=broken[index]))
+    return broken
 
 
 class _LinkedConflict(Exception):
@@ -194,20 +192,27 @@ ONE_ROW = "(VALUES ({}, 1))".format(", ".join(f"%({name})s::{type_}" for name, t
 MANY_ROWS = "unnest({}) WITH ORDINALITY".format(
     ", ".join(f"%({name})s::{type_}[]" for name, type_ in zip(COLUMNS, COLUMN_TYPES)))
 SKIP_EXISTING = "    ON CONFLICT (id) DO NOTHING"
-INSERT_ONE = query("insert_transfers").format(rows=ONE_ROW, on_conflict=SKIP_EXISTING)
-INSERT_MANY = query("insert_transfers").format(rows=MANY_ROWS, on_conflict=SKIP_EXISTING)
-INSERT_ONE_IN_UNIT = query("insert_transfers").format(rows=ONE_ROW, on_conflict="")
-INSERT_MANY_IN_UNIT = query("insert_transfers").format(rows=MANY_ROWS, on_conflict="")
+# The insert by (one row?, skip an existing id?).
+INSERT_TRANSFERS = {
+    (one, skip_existing): query("insert_transfers").format(rows=ONE_ROW if one else MANY_ROWS,
+                                                          on_conflict=SKIP_EXISTING if skip_existing else "")
+    for one in (True, False) for skip_existing in (True, False)
+}
+
+
+async def _send_insert(
+    conn: AsyncConnection, requests: Sequence[TransferRequest], *, skip_existing: bool
+) -> AsyncCursor:
+    """Send the insert of ``requests``; its cursor returns the inserted (id, seq, created_at)."""
+    if len(requests) == 1:
+        return await conn.execute(INSERT_TRANSFERS[True, skip_existing], dict(zip(COLUMNS, _row(requests[0]))))
+    # Not prepared: a cached generic plan guesses the array's length, and for a large
+    # batch it then joins pending transfers by scanning the whole table.
+    return await conn.execute(INSERT_TRANSFERS[False, skip_existing], _columns(requests), prepare=False)
 
 
 async def _insert_batch(conn: AsyncConnection, requests: Sequence[TransferRequest]) -> dict[str, TransferResult]:
-    if len(requests) == 1:
-        cursor = await conn.execute(INSERT_ONE, dict(zip(COLUMNS, _row(requests[0]))))
-    else:
-        # Not prepared: a cached generic plan guesses the array's length, and for a large
-        # batch it then joins pending transfers by scanning the whole table.
-        cursor = await conn.execute(INSERT_MANY, _columns(requests), prepare=False)
-    rows = await cursor.fetchall()
+    rows = await (await _send_insert(conn, requests, skip_existing=True)).fetchall()
     results = {id_: TransferResult(id=id_, code="created", seq=seq, created_at=at) for id_, seq, at in rows}
     if len(results) < len(requests):
         replays = [r for r in requests if r.id not in results]
@@ -267,7 +272,7 @@ async def rejection_code(conn: AsyncConnection, request: TransferRequest, exc: p
 
 
 def _columns(requests: Sequence[TransferRequest]) -> dict[str, list]:
-    """The requests as the arrays, one per column, that INSERT_MANY takes."""
+    """The requests as the arrays, one per column, that the insert of many rows takes."""
     return dict(zip(COLUMNS, map(list, zip(*map(_row, requests)))))
 
 
