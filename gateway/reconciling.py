@@ -15,7 +15,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import class_row
 
 from gateway.payments import attempt_store
-from gateway.payments.model import AttemptStatus
+from gateway.payments.model import AttemptFlag, AttemptStatus
 from gateway.payments.outcomes import Result
 from gateway.payments.settling import settle_attempt
 from gateway.provider_setup import Providers
@@ -34,7 +34,7 @@ SELECT id FROM ledger.transfers WHERE external_ref = %s AND kind = 'payment' AND
 REFUSED_ATTEMPTS = """
 SELECT attempt_ref, intent_id, status, flag, amount_minor, currency, created_at FROM gateway.payment_attempts
  WHERE attempt_ref = ANY(%(attempt_refs)s) AND provider = %(provider)s
-   AND flag = 'amount_mismatch' AND status <> 'succeeded'
+   AND flag = %(refused_flag)s AND status <> %(paid)s
 """
 
 
@@ -79,7 +79,9 @@ async def refused_attempts(conn: AsyncConnection, provider: str,
     """Those of the references that name an attempt of ours at ``provider`` whose payment
     was refused for its amount (flagged amount_mismatch, never paid): nothing was booked."""
     async with conn.cursor(row_factory=class_row(RefusedAttempt)) as cur:
-        await cur.execute(REFUSED_ATTEMPTS, {"provider": provider, "attempt_refs": list(attempt_refs)})
+        await cur.execute(REFUSED_ATTEMPTS, {"provider": provider, "attempt_refs": list(attempt_refs),
+                                             "refused_flag": AttemptFlag.AMOUNT_MISMATCH,
+                                             "paid": AttemptStatus.SUCCEEDED})
         return {attempt.attempt_ref: attempt for attempt in await cur.fetchall()}
 
 
