@@ -24,12 +24,11 @@ from providers.registry import CODES, ProviderConfigs, build_adapters, sandbox_d
 class ProviderLinks(msgspec.Struct, frozen=True, kw_only=True):
     public_url: str
 
-    def callback_url(self, provider: str) -> str:
-        return f"{self.public_url}/callbacks/{provider}"
-
-    def test_callback_url(self, provider: str) -> str:
-        """Where a live gateway's sandboxes call back (gateway.payments.callbacks, test_mode_apart)."""
-        return f"{self.public_url}/callbacks/test/{provider}"
+    def callback_url(self, provider: str, *, test_mode: bool = False) -> str:
+        """Where ``provider`` calls back; with ``test_mode``, the test route, where a live
+        gateway's sandboxes call back (gateway.payments.callbacks, test_mode_apart)."""
+        route = "callbacks/test" if test_mode else "callbacks"
+        return f"{self.public_url}/{route}/{provider}"
 
     def return_url(self, provider: str, attempt_ref: str) -> str:
         """Where the provider sends the payer's browser back: the attempt is in the path, so
@@ -38,12 +37,6 @@ class ProviderLinks(msgspec.Struct, frozen=True, kw_only=True):
 
     def sandbox_url(self, provider: str) -> str:
         return f"{self.public_url}/sandbox/{provider}"
-
-    def callback_urls(self, *, test_mode_apart: bool = False) -> dict[str, str]:
-        """Each provider's callback endpoint; with ``test_mode_apart``, for the sandboxes of a
-        live gateway, which serve its test mode alone, the test route's."""
-        url = self.test_callback_url if test_mode_apart else self.callback_url
-        return {code: url(code) for code in CODES}
 
 
 class Providers(msgspec.Struct, frozen=True, kw_only=True):
@@ -65,8 +58,13 @@ class Providers(msgspec.Struct, frozen=True, kw_only=True):
 
     def callback_url(self, provider: str, livemode: bool) -> str:
         """Where ``provider`` calls back about a payment of this mode."""
-        return (self.links.test_callback_url(provider) if self.test_mode_apart(livemode)
-                else self.links.callback_url(provider))
+        return self.links.callback_url(provider, test_mode=self.test_mode_apart(livemode))
+
+
+def serves_test_mode_apart(settings: Settings) -> bool:
+    """Whether test-mode payments go to sandboxes apart from the gateway's own adapters: in
+    live mode; in sandbox mode the gateway's adapters are the sandboxes."""
+    return settings.mode == "live"
 
 
 def provider_configs(settings: Settings) -> ProviderConfigs:
@@ -104,5 +102,5 @@ async def open_providers(settings: Settings) -> AsyncIterator[Providers]:
     """The adapters, sharing one HTTP client for the block's duration."""
     async with httpx.AsyncClient() as client:
         adapters = build_adapters(provider_configs(settings), client)
-        sandboxes = adapters if settings.mode == "sandbox" else build_adapters(sandbox_configs(settings), client)
+        sandboxes = build_adapters(sandbox_configs(settings), client) if serves_test_mode_apart(settings) else adapters
         yield Providers(adapters=adapters, sandboxes=sandboxes, links=ProviderLinks(public_url=settings.public_url))

@@ -13,9 +13,9 @@ from litestar import Litestar
 from litestar.handlers import asgi
 from litestar.types import Receive, Scope, Send
 
-from gateway.provider_setup import ProviderLinks, sandbox_configs
+from gateway.provider_setup import ProviderLinks, sandbox_configs, serves_test_mode_apart
 from gateway.settings import Settings, load_settings
-from providers.registry import close_sandboxes, sandbox_apps
+from providers.registry import CODES, close_sandboxes, sandbox_apps
 from providers.simulation.scenarios import SandboxTiming
 
 # Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection, not to the message. Host
@@ -32,7 +32,10 @@ def scaled_timing(scale: float) -> SandboxTiming:
 
 
 def create_sandboxes_app(settings: Settings) -> Litestar:
-    callback_urls = ProviderLinks(public_url=settings.public_url).callback_urls(test_mode_apart=settings.mode == "live")
+    # A live gateway's sandboxes serve its test mode alone: they call back on the test route.
+    links = ProviderLinks(public_url=settings.public_url)
+    test_mode = serves_test_mode_apart(settings)
+    callback_urls = {code: links.callback_url(code, test_mode=test_mode) for code in CODES}
     apps = sandbox_apps(sandbox_configs(settings), callback_urls, scaled_timing(settings.sandbox_time_scale))
 
     @contextlib.asynccontextmanager
