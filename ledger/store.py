@@ -105,6 +105,15 @@ async def set_account_closed(conn: AsyncConnection, code: str, closed: bool = Tr
 REFUSALS = (errors.IntegrityError, errors.NumericValueOutOfRange)
 
 
+def refused_by_ledger(exc: psycopg.Error) -> bool:
+    """Whether ``exc``, one of REFUSALS, is the ledger's refusal of a transfer rather than
+    another statement's error in the same transaction: raised on a ledger table (a NOT NULL
+    or unique constraint), or by the ledger's trigger (the outermost function of the error's
+    context; its rules and overflows carry no table)."""
+    outermost = (exc.diag.context or "").rpartition("\n")[2]
+    return exc.diag.schema_name == "ledger" or outermost.startswith("PL/pgSQL function ledger.")
+
+
 async def post_transfer(conn: AsyncConnection, request: TransferRequest) -> TransferResult:
     """Post one transfer; raise TransferRejected if it is refused.
 

@@ -12,7 +12,7 @@ for a callback's payment (the locked rows; then the rest with the COMMIT) instea
 per statement. The transaction is one unit, so the ledger posts in it without a savepoint
 and without awaiting its answer; should the ledger refuse the booking (which the COMMIT's
 answer tells), the whole is rolled back and done again statement by statement, which names
-the refusal.
+the refusal. Any other statement's error is raised as it is.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from gateway.payments.operations import announcement
 from gateway.payments.outcomes import Result, Verdict, decide
 from gateway.refunds.automatic import refund_unneeded_payment
 from gateway.sessions.completion import complete_session_paid_by
-from ledger.store import REFUSALS
+from ledger.store import REFUSALS, refused_by_ledger
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,10 @@ async def settle_attempt(conn: AsyncConnection, attempt_ref: str, result: Result
     try:
         async with _transaction_in_one_go(conn) if in_one_unit else conn.transaction():
             verdict, before = await settle(in_one_unit=in_one_unit)
-    except REFUSALS:
-        if not in_one_unit:
+    except REFUSALS as exc:
+        # Only the ledger's refusal is explained by doing the unit again; another statement's
+        # error would only be met again.
+        if not (in_one_unit and refused_by_ledger(exc)):
             raise
         async with conn.transaction():  # the ledger explains, and opens a missing agency account
             verdict, before = await settle(in_one_unit=False)

@@ -15,6 +15,9 @@ from gateway.keys.model import Scope
 from gateway.payments import attempt_store, store
 from gateway.payments.booking import book_payment
 from gateway.payments.model import Status
+from gateway.payments.outcomes import Result
+from gateway.payments.settling import settle_attempt
+from providers.model import PaymentState
 from providers.vnpay import api
 from providers.vnpay.config import VnpayConfig
 from providers.vnpay.signing import SECURE_HASH, canonical_query, sign_params
@@ -87,6 +90,35 @@ async def book_beforehand(database_url: str, attempt_ref: str) -> None:
         intent = await store.get_intent(conn, Scope(agency_code=attempt.agency_code, livemode=attempt.livemode),
                                         attempt.intent_id)
         await book_payment(conn, intent, attempt)
+
+
+def test_another_statements_error_in_the_one_go_transaction_is_raised_without_a_second_try(client, api_url,
+                                                                                          api_database_url):
+    # Only the ledger's refusal is worth doing the whole again for (it names the refusal, or
+    # opens the agency's account); here what is recorded with the verdict breaks a rule of
+    # its own table, which a second try would only meet again.
+    intent_id, attempt_ref = awaiting_vnpay(client)
+    assert asyncio.run(settle_recording_a_refused_row(api_database_url, attempt_ref)) == 1
+    assert ledger_payments(api_database_url, attempt_ref) == []
+    assert client.v1.payment_intents.retrieve(intent_id).status == Status.REQUIRES_ACTION
+    assert client.v1.events.list(params={"type": "payment_intent.succeeded"}).data == []
+
+
+async def settle_recording_a_refused_row(database_url: str, attempt_ref: str) -> int:
+    """Settle the attempt as paid, recording a row its table refuses; how many tries recorded it."""
+    tries = 0
+
+    async def record(verdict) -> None:
+        nonlocal tries
+        tries += 1
+        await conn.execute("INSERT INTO positive VALUES (0)")
+
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        await conn.execute("CREATE TEMP TABLE positive (n int CHECK (n > 0))")
+        paid = Result(state=PaymentState.SUCCEEDED, provider_ref="14000001", amount_minor=150_000, currency="VND")
+        with pytest.raises(psycopg.errors.CheckViolation):
+            await settle_attempt(conn, attempt_ref, paid, provider="vnpay", record=record)
+    return tries
 
 
 def test_altered_or_wrong_amount_callbacks_move_no_money(client, api_url, api_database_url):

@@ -151,6 +151,32 @@ async def test_in_one_unit_a_replay_refused_is_answered_exists_by_the_second_try
     assert (await store.get_balance(books, "payable")).credits_posted == 100
 
 
+@pytest.mark.parametrize("refused", ["unknown_account", "existing_id", "limit", "overflow", "resolved_twice"])
+async def test_in_one_unit_every_kind_of_refusal_is_told_for_the_ledgers(books, refused):
+    """settling redoes a unit only for the ledger's refusal; the rest it raises at once."""
+    before, batch = {
+        "unknown_account": ([], [t("1", credit="missing")]),
+        "existing_id": ([t("1")], [t("1")]),
+        "limit": ([], [t("1", debit="payable", credit="asset")]),
+        "overflow": ([], [t("1", amount=MAX_AMOUNT_MINOR), t("2", amount=1)]),
+        "resolved_twice": ([t("p", pending=True), PostPending(id="q", pending_id="p")],
+                           [VoidPending(id="1", pending_id="p")]),
+    }[refused]
+    await store.post_transfers(books, before, linked=True)
+    with pytest.raises(store.REFUSALS) as caught:
+        await in_one_unit(books, batch)
+    assert store.refused_by_ledger(caught.value)
+
+
+async def test_another_schemas_integrity_error_is_not_the_ledgers(books):
+    await books.execute("CREATE TEMP TABLE positive (n int NOT NULL UNIQUE CHECK (n > 0))")
+    for statement in ["INSERT INTO positive VALUES (0)", "INSERT INTO positive VALUES (NULL)",
+                      "INSERT INTO positive VALUES (1), (1)", "SELECT 9223372036854775807::bigint + 1"]:
+        with pytest.raises(store.REFUSALS) as caught:
+            await books.execute(statement)
+        assert not store.refused_by_ledger(caught.value), statement
+
+
 async def test_in_one_unit_a_rule_broken_in_python_is_refused_before_sending(books):
     with pytest.raises(LinkedBatchRejected) as caught:
         await in_one_unit(books, [t("1"), t("2", amount=0)])
