@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import msgspec
@@ -56,17 +57,20 @@ assert (len(PaymentIntent.__struct_fields__) + len(Event.__struct_fields__) + le
 INTENT_FIELDS = [name.strip() for name in intent_store.COLUMNS.split(",")]
 ATTEMPT_FIELDS = [name.strip() for name in COLUMNS.split(",")]
 
-# An attempt (at ``provider``, and of mode ``livemode``, if given) and its intent, both rows locked, the intent's first
-# as every change to a payment does: so both are as the last change left them. And whether
-# a Checkout Session owns the intent (so from its creation on), so that settling asks for
-# the session's row only then.
-LOCK_WITH_INTENT = f"""
+# Attempts (each at its provider, and of its mode, where given) and their intents, all rows
+# locked, each intent's before its attempt's as every change to a payment does: so they are
+# as the last change left them. And whether a Checkout Session owns the intent (so from its
+# creation on), so that settling asks for the session's row only then. Locked in the order
+# of the intents (then of the attempts), which any other transaction locking several of them
+# this way also follows, so that two never wait on each other.
+LOCK_WITH_INTENTS = f"""
 SELECT {", ".join(f"i.{name}" for name in INTENT_FIELDS)}, {", ".join(f"a.{name}" for name in ATTEMPT_FIELDS)},
        EXISTS (SELECT FROM gateway.checkout_sessions s WHERE (s.agency_code, s.payment_intent_id) = (i.agency_code, i.id))
-  FROM gateway.payment_intents i
-  JOIN gateway.payment_attempts a ON (a.agency_code, a.intent_id) = (i.agency_code, i.id)
- WHERE a.attempt_ref = %(attempt_ref)s AND a.provider = coalesce(%(provider)s, a.provider)
-   AND a.livemode = coalesce(%(livemode)s, a.livemode)
+  FROM unnest(%(attempt_refs)s::text[], %(providers)s::text[], %(livemodes)s::boolean[]) w (attempt_ref, provider, livemode)
+  JOIN gateway.payment_attempts a ON a.attempt_ref = w.attempt_ref AND a.provider = coalesce(w.provider, a.provider)
+                                 AND a.livemode = coalesce(w.livemode, a.livemode)
+  JOIN gateway.payment_intents i ON (i.agency_code, i.id) = (a.agency_code, a.intent_id)
+ ORDER BY i.agency_code, i.id, a.attempt_ref
    FOR UPDATE OF i, a
 """
 
@@ -89,7 +93,10 @@ UPDATE gateway.payment_attempts SET queried_at = now()
 RETURNING {COLUMNS}
 """
 
-EVENT_ANSWER = "SELECT answer FROM gateway.provider_events WHERE provider = %(provider)s AND event_key = %(event_key)s"
+EVENT_ANSWERS = """
+SELECT provider, event_key, answer FROM gateway.provider_events
+ WHERE (provider, event_key) IN (SELECT * FROM unnest(%(providers)s::text[], %(event_keys)s::text[]))
+"""
 
 
 async def insert_attempt(conn: AsyncConnection, attempt: Attempt) -> None:
@@ -148,17 +155,21 @@ async def find_attempt(conn: AsyncConnection, attempt_ref: str) -> Attempt | Non
     return await _one(conn, SELECT, {"attempt_ref": attempt_ref})
 
 
-async def lock_with_intent(conn: AsyncConnection, attempt_ref: str, provider: str | None = None,
-                           livemode: bool | None = None) -> tuple[PaymentIntent, Attempt, bool] | None:
-    """The intent, the attempt and whether a Checkout Session owns the intent; None for no
-    such attempt. In the caller's transaction, which holds both rows until it ends."""
-    row = await (await conn.execute(LOCK_WITH_INTENT, {"attempt_ref": attempt_ref, "provider": provider,
-                                                       "livemode": livemode})).fetchone()
-    if row is None:
-        return None
+# An intent, its attempt and whether a Checkout Session owns the intent.
+Locked = tuple[PaymentIntent, Attempt, bool]
+
+
+async def lock_with_intents(conn: AsyncConnection, wanted: Sequence[tuple[str, str | None, bool | None]]
+                            ) -> dict[str, Locked]:
+    """By attempt_ref, each of the ``wanted`` (attempt_ref, provider, livemode) there is. In
+    the caller's transaction, which holds their rows until it ends."""
+    refs, providers, livemodes = zip(*wanted, strict=True)
+    rows = await (await conn.execute(LOCK_WITH_INTENTS, {"attempt_refs": list(refs), "providers": list(providers),
+                                                        "livemodes": list(livemodes)})).fetchall()
     split = len(INTENT_FIELDS)
-    return (PaymentIntent(**dict(zip(INTENT_FIELDS, row[:split]))),
-            Attempt(**dict(zip(ATTEMPT_FIELDS, row[split:-1]))), row[-1])
+    locked = [(PaymentIntent(**dict(zip(INTENT_FIELDS, row[:split]))),
+               Attempt(**dict(zip(ATTEMPT_FIELDS, row[split:-1]))), row[-1]) for row in rows]
+    return {attempt.attempt_ref: (intent, attempt, in_session) for intent, attempt, in_session in locked}
 
 
 async def attempt_for_idempotency_key(conn: AsyncConnection, agency_code: str, intent_id: str,
@@ -180,9 +191,12 @@ async def record_provider_event(conn: AsyncConnection, received: Received, attem
     received.written_by(await conn.execute(RECORD_EVENT, received.params(attempt_ref, answer)))
 
 
-async def provider_event_answer(conn: AsyncConnection, provider: str, event_key: str) -> str | None:
-    row = await (await conn.execute(EVENT_ANSWER, {"provider": provider, "event_key": event_key})).fetchone()
-    return None if row is None else row[0]
+async def provider_event_answers(conn: AsyncConnection, events: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The answer each of the (provider, event_key) ``events`` recorded already got."""
+    providers, event_keys = zip(*events, strict=True)
+    rows = await (await conn.execute(EVENT_ANSWERS, {"providers": list(providers),
+                                                     "event_keys": list(event_keys)})).fetchall()
+    return {(provider, event_key): answer for provider, event_key, answer in rows}
 
 
 async def _one(conn: AsyncConnection, query: str, params: dict) -> Attempt | None:

@@ -15,7 +15,7 @@ from catalogue.quoting import mark_quote_paid
 from gateway.payments.model import Attempt, PaymentIntent
 from ledger.errors import LinkedBatchRejected
 from ledger.model import AccountSpec, NormalSide, Transfer
-from ledger.store import create_account, post_transfers, send_linked_transfers
+from ledger.store import create_account, post_transfers
 
 log = logging.getLogger(__name__)
 
@@ -61,15 +61,10 @@ def payment_transfers(intent: PaymentIntent, attempt: Attempt) -> list[Transfer]
     ]
 
 
-async def book_payment(conn: AsyncConnection, intent: PaymentIntent, attempt: Attempt, *,
-                       in_one_unit: bool = False) -> None:
-    """``in_one_unit``: the caller's transaction is one unit sent as a pipeline, and learns
-    of any refusal, a missing agency account included, where it syncs (see
-    ledger.store.send_linked_transfers); it then books again without ``in_one_unit``."""
+async def book_payment(conn: AsyncConnection, intent: PaymentIntent, attempt: Attempt) -> None:
+    """In the caller's transaction, awaited: a missing agency account is opened here. (A
+    transaction sent in one go books with ledger.store.send_linked_transfers instead.)"""
     transfers = payment_transfers(intent, attempt)
-    if in_one_unit:
-        await send_linked_transfers(conn, transfers)
-        return
     try:
         await post_transfers(conn, transfers, linked=True)
     except LinkedBatchRejected as refused:

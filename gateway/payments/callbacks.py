@@ -28,8 +28,9 @@ from gateway.events.store import Origin
 from gateway.observability.metrics import CALLBACK_REFUSALS
 from gateway.payments import attempt_store
 from gateway.payments.booking import SUSPENSE, clearing_account
+from gateway.payments.group_commit import callback_batches
 from gateway.payments.outcomes import Answer, Result, Verdict
-from gateway.payments.settling import settle_attempt
+from gateway.payments.settling import Word
 from ledger.model import Transfer
 from ledger.store import post_transfer
 from providers.errors import MalformedMessage, SignatureInvalid, UnknownMerchant
@@ -57,31 +58,37 @@ async def receive_callback(pool: AsyncConnectionPool, adapter: ProviderAdapter, 
         log.warning("%s callback malformed: %s", adapter.code, problem.reason)
         CALLBACK_REFUSALS.labels(adapter.code, "MalformedMessage").inc()
         return CallbackAnswer.UNKNOWN_ERROR
-    async with pool.connection() as conn:
-        return await apply_provider_event(conn, adapter.code, event, origin, test_mode_apart=test_mode_apart)
+    return await apply_provider_event(pool, adapter.code, event, origin, test_mode_apart=test_mode_apart)
 
 
-async def apply_provider_event(conn: AsyncConnection, provider: str, event: CallbackEvent,
+async def apply_provider_event(pool: AsyncConnectionPool, provider: str, event: CallbackEvent,
                                origin: Origin = Origin(), *, test_mode_apart: bool = False) -> CallbackAnswer:
+    """Read and settled together with the other callbacks of the moment
+    (gateway.payments.group_commit), on connections of their own: none is held here while
+    it waits."""
     if test_mode_apart:
         event = msgspec.structs.replace(event, event_key=TEST_EVENT_PREFIX + event.event_key)
-    earlier = await attempt_store.provider_event_answer(conn, provider, event.event_key)
+    batches = callback_batches(pool)
+    earlier = await batches.answer_given((provider, event.event_key))
     if earlier is not None:  # the fast path for the copies providers resend
         return _answer_again(earlier)
-    attempt_ref = event.attempt_ref or await _attempt_among_candidates(conn, provider, event)
+    attempt_ref = event.attempt_ref
+    if not attempt_ref:
+        async with pool.connection() as conn:
+            attempt_ref = await _attempt_among_candidates(conn, provider, event)
     received = attempt_store.Received(provider, event.event_key, event.outcome)
     books_unattributed = provider in PUSHED_MONEY_PROVIDERS and not test_mode_apart
 
-    async def book_unattributed(verdict: Verdict) -> None:
-        """In settle_attempt's transaction, before it books the payment."""
+    async def book_unattributed(conn: AsyncConnection, verdict: Verdict) -> None:
+        """In the settling transaction, before it books the payment."""
         if why := _left_unbooked(verdict, event):
             await _book_to_suspense(conn, provider, event, why)
 
     if attempt_ref is not None:
         try:
-            verdict = await settle_attempt(conn, attempt_ref, _result(event), origin, provider=provider,
-                                           livemode=False if test_mode_apart else None, received=received,
-                                           record=book_unattributed if books_unattributed else None)
+            verdict = await batches.settle(Word(
+                attempt_ref, _result(event), origin, provider=provider, livemode=False if test_mode_apart else None,
+                received=received, record=book_unattributed if books_unattributed else None))
         except ResourceMissing:
             log.warning("%s event %s names no attempt of ours: %s", provider, event.event_key, attempt_ref)
         else:
@@ -96,7 +103,7 @@ async def apply_provider_event(conn: AsyncConnection, provider: str, event: Call
                     event.event_key, attempt_ref or ", ".join(event.reference_candidates) or "none")
         CALLBACK_REFUSALS.labels(provider, "NotTestMode").inc()
         return CallbackAnswer.ORDER_NOT_FOUND
-    async with conn.transaction():
+    async with pool.connection() as conn, conn.transaction():
         if books_unattributed:
             await _book_to_suspense(conn, provider, event, "no payment of ours is named")
         await attempt_store.record_provider_event(conn, received, None, CallbackAnswer.ORDER_NOT_FOUND)

@@ -67,9 +67,9 @@ async def _query_attempt(pool: AsyncConnectionPool, adapter: ProviderAdapter, at
     if isinstance(adapter, FindsCredits):  # one search of the account, not a second for the credits
         credits = await adapter.find_credits(query)
         if credits:
+            for credit in credits:
+                await apply_provider_event(pool, adapter.code, credit)
             async with pool.connection() as conn:
-                for credit in credits:
-                    await apply_provider_event(conn, adapter.code, credit)
                 return await attempt_store.get_attempt(conn, attempt.attempt_ref) != attempt
         status = adapter.status_from_credits(query, credits)
     else:

@@ -108,7 +108,7 @@ async def settle_recording_a_refused_row(database_url: str, attempt_ref: str) ->
     """Settle the attempt as paid, recording a row its table refuses; how many tries recorded it."""
     tries = 0
 
-    async def record(verdict) -> None:
+    async def record(conn, verdict) -> None:
         nonlocal tries
         tries += 1
         await conn.execute("INSERT INTO positive VALUES (0)")
