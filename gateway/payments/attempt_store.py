@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -46,13 +47,13 @@ ON CONFLICT (provider, event_key) DO NOTHING
 # it, and the provider event that brought it if one did: one statement, in which each
 # data-modifying WITH query runs, read or not.
 _SAVE_ATTEMPT_AND_INTENT = (f"WITH attempt AS ({UPDATE.replace('%(', '%(attempt_')}),"
-                            f" intent AS ({intent_store.UPDATE})")
+                            f" intent AS ({intent_store.SETTLE})")
 SAVE_WITH_INTENT = f"{_SAVE_ATTEMPT_AND_INTENT} {intent_store.INSERT_EVENT}"
 SAVE_WITH_INTENT_AND_RECEIVED = f"{_SAVE_ATTEMPT_AND_INTENT}, announced AS ({intent_store.INSERT_EVENT}) {RECORD_EVENT}"
 # psycopg keeps how it parsed a statement only when given at most MAX_CACHED_STATEMENT_PARAMS
 # parameters; past that it parses the statement again on every call.
-assert (len(PaymentIntent.__struct_fields__) + len(Event.__struct_fields__) + len(UPDATED_FIELDS)
-        + RECORD_EVENT.count("%(") <= MAX_CACHED_STATEMENT_PARAMS), "the settling write's parameters"
+assert len(set(re.findall(r"%\((\w+)\)s", SAVE_WITH_INTENT_AND_RECEIVED))) <= MAX_CACHED_STATEMENT_PARAMS, \
+    "the settling write's parameters"
 
 INTENT_FIELDS = [name.strip() for name in intent_store.COLUMNS.split(",")]
 ATTEMPT_FIELDS = [name.strip() for name in COLUMNS.split(",")]
@@ -135,7 +136,7 @@ async def save_attempt_with_intent(conn: AsyncConnection, attempt: Attempt, inte
                                    answer: str = "") -> None:
     """With ``received``, the provider event that brought the change, and its ``answer``.
     Only the attempt's fields the statement takes are passed (MAX_CACHED_STATEMENT_PARAMS)."""
-    params = intent_store.announced_update_params(intent, announced_by) | {
+    params = intent_store.announced_settle_params(intent, announced_by) | {
         f"attempt_{name}": getattr(attempt, name) for name in UPDATED_FIELDS}
     if received is None:
         await conn.execute(SAVE_WITH_INTENT, params)

@@ -68,11 +68,21 @@ class Batches(Generic[Call, Outcome]):
         return await asyncio.shield(waiting.outcome)
 
     async def _run_batches(self) -> None:
+        """One batch after the other as long as calls come, on one connection while it
+        lasts: its prepared statements serve them all."""
         batch: list[_Waiting[Call, Outcome]] = []
         try:
             while self._waiting:
                 batch = self._next_batch()
-                await self._run_batch(batch)
+                try:
+                    async with self._pool.connection() as conn:
+                        while True:
+                            _resolve(batch, await self._run(conn, [waiting.call for waiting in batch]))
+                            if not self._waiting or conn.broken:
+                                break
+                            batch = self._next_batch()
+                except Exception as failure:  # no connection to be had, or lost: the batch fails with it
+                    _resolve(batch, [failure] * len(batch))
         finally:  # cancelled only when the process stops: then no caller may wait for ever
             self._running = None
             for waiting in [*batch, *self._waiting]:
@@ -90,19 +100,16 @@ class Batches(Generic[Call, Outcome]):
         self._waiting = later
         return batch
 
-    async def _run_batch(self, batch: list[_Waiting[Call, Outcome]]) -> None:
-        try:
-            async with self._pool.connection() as conn:
-                outcomes = await self._run(conn, [waiting.call for waiting in batch])
-        except Exception as failure:  # no connection to be had, or lost: each call fails with it
-            outcomes = [failure] * len(batch)
-        for waiting, outcome in zip(batch, outcomes, strict=True):
-            if waiting.outcome.done():
-                continue
-            if isinstance(outcome, Exception):
-                waiting.outcome.set_exception(outcome)
-            else:
-                waiting.outcome.set_result(outcome)
+
+def _resolve(batch: list[_Waiting[Call, Outcome]], outcomes: list[Outcome | Exception]) -> None:
+    """Each call's outcome, but for one already had (a batch that failed after it)."""
+    for waiting, outcome in zip(batch, outcomes, strict=True):
+        if waiting.outcome.done():
+            continue
+        if isinstance(outcome, Exception):
+            waiting.outcome.set_exception(outcome)
+        else:
+            waiting.outcome.set_result(outcome)
 
 
 async def _settle_words(conn: AsyncConnection, words: list[Word]) -> list[Verdict | Exception]:

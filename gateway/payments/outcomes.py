@@ -22,6 +22,10 @@ OPEN = frozenset({Status.REQUIRES_PAYMENT_METHOD, Status.REQUIRES_CONFIRMATION, 
                   Status.PROCESSING})
 
 
+# The intent's fields a verdict may change: settling writes these, and no other.
+SETTLED_INTENT_FIELDS = ("status", "latest_attempt_ref", "payment_method", "next_action", "last_payment_error")
+
+
 class Answer(enum.StrEnum):
     """What we tell the provider; the same names as providers.protocol.CallbackAnswer."""
 

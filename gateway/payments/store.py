@@ -13,6 +13,9 @@ from gateway.events.store import insert_params, insert_statement
 from gateway.keys.model import Scope
 from gateway.listing import ListParams, Page, fetch_page
 from gateway.payments.model import PaymentIntent
+from gateway.payments.outcomes import SETTLED_INTENT_FIELDS
+
+JSON_COLUMNS = ("metadata", "service_inputs", "quote", "next_action", "last_payment_error")
 
 COLUMNS = """agency_code, id, livemode, status, amount_minor, currency, client_secret, description,
 receipt_email, payment_method_types, metadata, service, reference, payer, cancellation_reason,
@@ -44,6 +47,14 @@ UPDATE gateway.payment_intents
 # The create path, which every payment takes, writes the intent and the event announcing it
 # in one statement: one round trip instead of two. A payment's settling writes UPDATE and
 # INSERT_EVENT in one statement too, with the attempt's change (gateway.payments.attempt_store).
+# A payment's settling changes only some of the intent's fields (SETTLED_INTENT_FIELDS):
+# sending the others back, their JSON parsed again, would cost both sides for nothing.
+SETTLE = f"""
+UPDATE gateway.payment_intents
+   SET {", ".join(f"{name} = %({name})s" + ("::jsonb" if name in JSON_COLUMNS else "") for name in SETTLED_INTENT_FIELDS)}
+ WHERE agency_code = %(agency_code)s AND id = %(id)s
+"""
+
 INSERT_EVENT = insert_statement(prefix="event_")
 INSERT_ANNOUNCED = f"WITH intent AS ({INSERT}) {INSERT_EVENT}"
 
@@ -79,10 +90,11 @@ async def save_intent(conn: AsyncConnection, intent: PaymentIntent) -> None:
     await _write(conn, UPDATE, intent, _row(intent))
 
 
-def announced_update_params(intent: PaymentIntent, event: Event) -> dict:
-    """The parameters of UPDATE and INSERT_EVENT, which update ``intent`` and insert its event,
-    for a caller that writes both in one statement with more (a payment's settling)."""
-    return _row(intent) | insert_params(event, prefix="event_")
+def announced_settle_params(intent: PaymentIntent, event: Event) -> dict:
+    """The parameters of SETTLE and INSERT_EVENT, which settle ``intent`` and insert its
+    event, for a caller that writes both in one statement with more (a payment's settling)."""
+    return ({name: getattr(intent, name) for name in ("agency_code", "id", *SETTLED_INTENT_FIELDS)}
+            | _as_json(intent, ("next_action", "last_payment_error")) | insert_params(event, prefix="event_"))
 
 
 async def get_intent(conn: AsyncConnection, scope: Scope, intent_id: str, *, for_update: bool = False) -> PaymentIntent:
@@ -124,7 +136,10 @@ async def _write(conn: AsyncConnection, query: str, intent: PaymentIntent, param
 
 
 def _row(intent: PaymentIntent) -> dict:
+    return msgspec.structs.asdict(intent) | _as_json(intent, JSON_COLUMNS)
+
+
+def _as_json(intent: PaymentIntent, names: tuple[str, ...]) -> dict:
     # SQL NULL, not JSON null, for an absent quote: the table's CHECK looks for NULL.
-    as_json = {name: None if (value := getattr(intent, name)) is None else msgspec.json.encode(value).decode()
-               for name in ("metadata", "service_inputs", "quote", "next_action", "last_payment_error")}
-    return msgspec.structs.asdict(intent) | as_json
+    return {name: None if (value := getattr(intent, name)) is None else msgspec.json.encode(value).decode()
+            for name in names}

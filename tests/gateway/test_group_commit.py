@@ -122,3 +122,23 @@ def test_a_batch_that_gets_no_connection_fails_each_call_with_the_reason(copies)
 
     failures = asyncio.run(at_once())
     assert len(failures) == copies and all(type(f).__name__ == "PoolTimeout" for f in failures)
+
+
+def test_a_caller_cancelled_while_it_waits_does_not_take_its_word_back(client, agency, api_database_url):
+    # A verified word is applied once it came: the provider's copy sent after the cancelled
+    # one (a batch of its own, after the first's) finds the payment already confirmed.
+    asyncio.run(open_payable_account(api_database_url, agency))
+    _, attempt = awaiting_vnpay(client)
+    word = Word(attempt, paid("14001"), provider="vnpay")
+
+    async def cancel_then_send_again() -> Answer:
+        async with AsyncConnectionPool(api_database_url, kwargs={"autocommit": True}, open=False) as pool:
+            settle = callback_batches(pool).settle
+            cancelled = asyncio.ensure_future(settle(word))
+            again = asyncio.ensure_future(settle(word))
+            await asyncio.sleep(0)  # both queued, the first's batch started
+            cancelled.cancel()
+            return (await again).answer
+
+    assert asyncio.run(cancel_then_send_again()) == Answer.ALREADY_CONFIRMED
+    assert len(ledger_payments(api_database_url, attempt)) == 1
