@@ -95,8 +95,9 @@ RETURNING {COLUMNS}
 """
 
 EVENT_ANSWERS = """
-SELECT provider, event_key, answer FROM gateway.provider_events
- WHERE (provider, event_key) IN (SELECT * FROM unnest(%(providers)s::text[], %(event_keys)s::text[]))
+SELECT e.provider, e.event_key, e.answer
+  FROM unnest(%(providers)s::text[], %(event_keys)s::text[]) w (provider, event_key)
+  JOIN gateway.provider_events e ON (e.provider, e.event_key) = (w.provider, w.event_key)
 """
 
 
@@ -194,6 +195,8 @@ async def record_provider_event(conn: AsyncConnection, received: Received, attem
 
 async def provider_event_answers(conn: AsyncConnection, events: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """The answer each of the (provider, event_key) ``events`` recorded already got."""
+    if not events:
+        return {}
     providers, event_keys = zip(*events, strict=True)
     rows = await (await conn.execute(EVENT_ANSWERS, {"providers": list(providers),
                                                      "event_keys": list(event_keys)})).fetchall()

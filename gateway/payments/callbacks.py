@@ -28,7 +28,7 @@ from gateway.events.store import Origin
 from gateway.observability.metrics import CALLBACK_REFUSALS
 from gateway.payments import attempt_store
 from gateway.payments.booking import SUSPENSE, clearing_account
-from gateway.payments.group_commit import callback_batches
+from gateway.payments.group_commit import AnsweredBefore, callback_settling
 from gateway.payments.outcomes import Answer, Result, Verdict
 from gateway.payments.settling import Word
 from ledger.model import Transfer
@@ -63,18 +63,20 @@ async def receive_callback(pool: AsyncConnectionPool, adapter: ProviderAdapter, 
 
 async def apply_provider_event(pool: AsyncConnectionPool, provider: str, event: CallbackEvent,
                                origin: Origin = Origin(), *, test_mode_apart: bool = False) -> CallbackAnswer:
-    """Read and settled together with the other callbacks of the moment
-    (gateway.payments.group_commit), on connections of their own: none is held here while
+    """Answered or settled together with the other callbacks of the moment
+    (gateway.payments.group_commit), on a connection of their own: none is held here while
     it waits."""
     if test_mode_apart:
         event = msgspec.structs.replace(event, event_key=TEST_EVENT_PREFIX + event.event_key)
-    batches = callback_batches(pool)
-    earlier = await batches.answer_given((provider, event.event_key))
-    if earlier is not None:  # the fast path for the copies providers resend
-        return _answer_again(earlier)
+    settling = callback_settling(pool)
+    if (earlier := settling.answer_given(provider, event.event_key)) is not None:
+        return _answer_again(earlier)  # the fast path for the copies providers resend
     attempt_ref = event.attempt_ref
-    if not attempt_ref:
+    if not attempt_ref:  # a bank transfer's credit: its attempt is searched for in its description
         async with pool.connection() as conn:
+            earlier = await attempt_store.provider_event_answers(conn, [(provider, event.event_key)])
+            if earlier:  # a copy: no search again, nothing booked again
+                return _answer_again(earlier[provider, event.event_key])
             attempt_ref = await _attempt_among_candidates(conn, provider, event)
     received = attempt_store.Received(provider, event.event_key, event.outcome)
     books_unattributed = provider in PUSHED_MONEY_PROVIDERS and not test_mode_apart
@@ -86,12 +88,14 @@ async def apply_provider_event(pool: AsyncConnectionPool, provider: str, event: 
 
     if attempt_ref is not None:
         try:
-            verdict = await batches.settle(Word(
+            verdict = await settling.settle(Word(
                 attempt_ref, _result(event), origin, provider=provider, livemode=False if test_mode_apart else None,
                 received=received, record=book_unattributed if books_unattributed else None))
         except ResourceMissing:
             log.warning("%s event %s names no attempt of ours: %s", provider, event.event_key, attempt_ref)
         else:
+            if isinstance(verdict, AnsweredBefore):
+                return _answer_again(verdict.answer)
             if verdict.answer == Answer.INVALID_AMOUNT:  # here, not in settling's transaction: that may run twice
                 attempt = verdict.attempt
                 log.warning("%s reported %s %s for attempt %s, which asked %s %s", provider, event.amount_minor,

@@ -13,7 +13,9 @@ from psycopg_pool import AsyncConnectionPool
 
 from catalogue.model import payable_account
 from gateway.errors import ResourceMissing
-from gateway.payments.group_commit import Batches, callback_batches
+from gateway.payments import group_commit
+from gateway.payments.attempt_store import Received
+from gateway.payments.group_commit import AnsweredBefore, Batches, callback_settling
 from gateway.payments.model import AttemptStatus, Status
 from gateway.payments.outcomes import Answer, Result
 from gateway.payments.settling import Word
@@ -31,7 +33,7 @@ def paid(provider_ref: str) -> Result:
 async def settle_at_once(database_url: str, words: list[Word]) -> list:
     """Each word's verdict, or the exception it got."""
     async with AsyncConnectionPool(database_url, kwargs={"autocommit": True}, open=False) as pool:
-        settle = callback_batches(pool).settle
+        settle = callback_settling(pool).settle
         return await asyncio.gather(*(settle(word) for word in words), return_exceptions=True)
 
 
@@ -133,7 +135,7 @@ def test_a_caller_cancelled_while_it_waits_does_not_take_its_word_back(client, a
 
     async def cancel_then_send_again() -> Answer:
         async with AsyncConnectionPool(api_database_url, kwargs={"autocommit": True}, open=False) as pool:
-            settle = callback_batches(pool).settle
+            settle = callback_settling(pool).settle
             cancelled = asyncio.ensure_future(settle(word))
             again = asyncio.ensure_future(settle(word))
             await asyncio.sleep(0)  # both queued, the first's batch started
@@ -142,3 +144,35 @@ def test_a_caller_cancelled_while_it_waits_does_not_take_its_word_back(client, a
 
     assert asyncio.run(cancel_then_send_again()) == Answer.ALREADY_CONFIRMED
     assert len(ledger_payments(api_database_url, attempt)) == 1
+
+
+def test_a_copy_is_answered_as_its_first_copy_was_from_memory_or_from_the_database(client, agency, api_database_url):
+    asyncio.run(open_payable_account(api_database_url, agency))
+    _, attempt = awaiting_vnpay(client)
+
+    def word() -> Word:
+        return Word(attempt, paid("14001"), provider="vnpay", received=Received("vnpay", "ipn-1", "succeeded"))
+
+    async def first_then_copies() -> tuple:
+        async with AsyncConnectionPool(api_database_url, kwargs={"autocommit": True}, open=False) as pool, \
+                AsyncConnectionPool(api_database_url, kwargs={"autocommit": True}, open=False) as other_process:
+            here, there = callback_settling(pool), callback_settling(other_process)
+            first = word()
+            verdict = await here.settle(first)
+            # Here the copy needs neither a batch nor the database; there, it is read once.
+            return (verdict.answer, first.received.first_copy, here.answer_given("vnpay", "ipn-1"),
+                    there.answer_given("vnpay", "ipn-1"), await there.settle(word()), there.answer_given("vnpay", "ipn-1"))
+
+    assert asyncio.run(first_then_copies()) == (Answer.ACCEPTED, True, "accepted", None, AnsweredBefore("accepted"),
+                                                 "accepted")
+    assert len(ledger_payments(api_database_url, attempt)) == 1
+
+
+def test_the_answers_remembered_are_the_latest_ones(monkeypatch):
+    monkeypatch.setattr(group_commit, "ANSWERS_KEPT", 2)
+    settling = group_commit.CallbackSettling(AsyncConnectionPool("", open=False))
+    for number in range(3):
+        settling._remember(("vnpay", f"ipn-{number}"), "accepted")
+    settling.answer_given("vnpay", "ipn-1")  # read: kept longest now
+    settling._remember(("vnpay", "ipn-3"), "accepted")
+    assert [settling.answer_given("vnpay", f"ipn-{n}") for n in range(4)] == [None, "accepted", None, "accepted"]
