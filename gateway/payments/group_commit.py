@@ -57,7 +57,7 @@ class Batches(Generic[Call, Outcome]):
 
     def __init__(self, pool: AsyncConnectionPool,
                  run: Callable[[AsyncConnection, list[Call]], Awaitable[list[Outcome | Exception]]],
-                 key: Callable[[Call], Hashable] = id) -> None:
+                 key: Callable[[Call], Hashable]) -> None:
         self._pool, self._run, self._key = pool, run, key
         self._waiting: list[_Waiting[Call, Outcome]] = []
         self._running: asyncio.Task | None = None

@@ -45,13 +45,14 @@ UPDATE gateway.payment_intents
 """
 
 # The create path, which every payment takes, writes the intent and the event announcing it
-# in one statement: one round trip instead of two. A payment's settling writes UPDATE and
+# in one statement: one round trip instead of two. A payment's settling writes SETTLE and
 # INSERT_EVENT in one statement too, with the attempt's change (gateway.payments.attempt_store).
-# A payment's settling changes only some of the intent's fields (SETTLED_INTENT_FIELDS):
-# sending the others back, their JSON parsed again, would cost both sides for nothing.
+# It changes only some of the intent's fields (SETTLED_INTENT_FIELDS): sending the others
+# back, their JSON parsed again, would cost both sides for nothing.
+_SETTLED_JSON = tuple(name for name in SETTLED_INTENT_FIELDS if name in JSON_COLUMNS)
 SETTLE = f"""
 UPDATE gateway.payment_intents
-   SET {", ".join(f"{name} = %({name})s" + ("::jsonb" if name in JSON_COLUMNS else "") for name in SETTLED_INTENT_FIELDS)}
+   SET {", ".join(f"{name} = %({name})s" + ("::jsonb" if name in _SETTLED_JSON else "") for name in SETTLED_INTENT_FIELDS)}
  WHERE agency_code = %(agency_code)s AND id = %(id)s
 """
 
@@ -94,7 +95,7 @@ def announced_settle_params(intent: PaymentIntent, event: Event) -> dict:
     """The parameters of SETTLE and INSERT_EVENT, which settle ``intent`` and insert its
     event, for a caller that writes both in one statement with more (a payment's settling)."""
     return ({name: getattr(intent, name) for name in ("agency_code", "id", *SETTLED_INTENT_FIELDS)}
-            | _as_json(intent, ("next_action", "last_payment_error")) | insert_params(event, prefix="event_"))
+            | _as_json(intent, _SETTLED_JSON) | insert_params(event, prefix="event_"))
 
 
 async def get_intent(conn: AsyncConnection, scope: Scope, intent_id: str, *, for_update: bool = False) -> PaymentIntent:

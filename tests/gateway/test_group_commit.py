@@ -117,7 +117,7 @@ def test_a_batch_that_gets_no_connection_fails_each_call_with_the_reason(copies)
         pool = AsyncConnectionPool("host=/nonexistent dbname=none", open=False, timeout=0.5, min_size=0, max_size=1)
         await pool.open()
         try:
-            batches = Batches(pool, run_batch)
+            batches = Batches(pool, run_batch, key=lambda n: n)
             return await asyncio.gather(*(batches(n) for n in range(copies)), return_exceptions=True)
         finally:
             await pool.close()
