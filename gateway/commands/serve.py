@@ -1,12 +1,11 @@
 """``publicpay serve``: migrate, then serve the HTTP API under uvicorn: this process
-supervises the worker processes, which share one listening socket, and stops them as a
-service must on SIGTERM or SIGINT (see ``Workers``)."""
+supervises the worker processes, each with a listening socket of its own on the one
+address, and stops them as a service must on SIGTERM or SIGINT (see ``gateway.commands.workers``)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import shutil
 import signal
@@ -20,15 +19,12 @@ import psycopg
 import typer
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
-from uvicorn.supervisors import Multiprocess
 
 from gateway.commands.common import console, migrated_database, settings_or_exit
+from gateway.commands.workers import AddressInUse, Workers, listening_sockets
 from gateway.observability.logs import logging_config
 from gateway.settings import Settings
 from gateway.startup import prepare_catalogue
-
-log = logging.getLogger(__name__)
-
 
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
@@ -37,6 +33,7 @@ def serve(
 ) -> None:
     """Serve the payments API (an embedded PostgreSQL unless PUBLICPAY_DATABASE_URL is set)."""
     settings = settings_or_exit()
+    sockets = _listening_or_exit(host, port, workers)  # before the database starts: an address in use fails at once
     with migrated_database(settings, quiet=False) as url:
         asyncio.run(_prepare(url, settings))
         # Workers are separate processes that read their settings from the environment:
@@ -51,17 +48,25 @@ def serve(
         _fresh_metrics_directory(settings)
         with _sandboxes(settings):
             console.print(f"publicpay listening on http://{host}:{port} ({workers} worker(s))")
-            _serve(host, port, workers, settings)
+            _serve(sockets, host, port, settings)
 
 
-def _serve(host: str, port: int, workers: int, settings: Settings) -> None:
+def _listening_or_exit(host: str, port: int, workers: int) -> list[socket.socket]:
+    try:
+        return listening_sockets(host, port, workers)
+    except AddressInUse as refused:
+        console.print(f"[red]{refused}[/red]")
+        raise typer.Exit(STARTUP_FAILURE) from refused
+
+
+def _serve(sockets: list[socket.socket], host: str, port: int, settings: Settings) -> None:
     stop_within_s = settings.shutdown_timeout_ms / 1000
     config = uvicorn.Config(
         "gateway.app:app_from_environment",
         factory=True,
         host=host,
         port=port,
-        workers=workers,
+        workers=len(sockets),
         log_level=settings.log_level.lower(),
         log_config=logging_config(settings.log_level, settings.log_format),
         # A line per request costs a worker about a tenth of its time; requests are
@@ -71,46 +76,13 @@ def _serve(host: str, port: int, workers: int, settings: Settings) -> None:
         # and the background jobs stop (gateway/background.py) in the time that is left.
         timeout_graceful_shutdown=stop_within_s * REQUESTS_SHARE_OF_SHUTDOWN,
     )
-    supervisor = Workers(config, [config.bind_socket()], stop_within_s=stop_within_s)
+    supervisor = Workers(config, sockets, stop_within_s=stop_within_s)
     supervisor.run()
     if supervisor.failed_to_start():  # uvicorn has stopped them all, and said why
         raise typer.Exit(STARTUP_FAILURE)
 
 
 REQUESTS_SHARE_OF_SHUTDOWN = 0.8
-
-
-class Workers(Multiprocess):
-    """uvicorn's supervisor of the worker processes (it restarts one that dies), one worker
-    included, stopping within the shutdown timeout.
-
-    On SIGTERM it closes its own copy of the listening socket before it tells the workers to
-    stop (they close theirs, and finish the requests in flight): while any copy is open the
-    kernel keeps accepting connections into the socket's queue, which then wait unanswered,
-    instead of being refused at once and retried elsewhere. A worker still busy at the
-    timeout is killed: what it leaves is what a crash leaves, which loses nothing (a request's
-    transaction rolls back; a webhook delivery is due again when its lease ends)."""
-
-    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket], *, stop_within_s: float) -> None:
-        super().__init__(config, sockets)
-        self.stop_within_s = stop_within_s
-
-    def terminate_all(self) -> None:
-        for listening in self.sockets:
-            listening.close()
-        super().terminate_all()
-
-    def failed_to_start(self) -> bool:
-        return any(worker.exitcode == STARTUP_FAILURE for worker in self.processes)
-
-    def join_all(self) -> None:
-        deadline = time.monotonic() + self.stop_within_s
-        for worker in self.processes:
-            worker.process.join(max(0.0, deadline - time.monotonic()))
-            if worker.process.exitcode is None:
-                log.warning("worker %s still busy after the shutdown timeout: killed", worker.pid)
-                worker.kill()
-                worker.process.join()
 
 
 def _fresh_metrics_directory(settings: Settings) -> None:
