@@ -30,8 +30,12 @@ def _adapter(state: State, provider: str, livemode: bool = True) -> ProviderAdap
 
 
 async def _message(request: Request) -> InboundMessage:
-    return InboundMessage(query=dict(request.query_params), body=await request.body(),
-                          headers={name.lower(): value for name, value in request.headers.items()})
+    # Read straight from the ASGI scope (names in lowercase there already) and, for a GET, no
+    # body waited for: a provider's copies resent by the thousand are answered mostly here.
+    return InboundMessage(query=dict(request.query_params),
+                          body=b"" if request.method == "GET" else await request.body(),
+                          headers={name.decode("latin-1"): value.decode("latin-1")
+                                   for name, value in request.scope["headers"]})
 
 
 @route("/callbacks/{provider:str}", http_method=["GET", "POST"], summary="A provider's payment notification",

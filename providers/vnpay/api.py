@@ -57,8 +57,13 @@ def format_time(moment: datetime) -> str:
 
 
 def parse_time(text: str, field: str) -> datetime:
+    # Sliced rather than strptime'd: a quarter of the time on every callback, and stricter
+    # (strptime takes "2026112293015" too, a digit short).
     try:
-        return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=GMT7)
+        if len(text) != len("yyyyMMddHHmmss") or not (text.isascii() and text.isdigit()):
+            raise ValueError
+        return datetime(int(text[:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]), int(text[10:12]),
+                        int(text[12:]), tzinfo=GMT7)
     except ValueError:
         raise MalformedMessage(f"{field} {text!r} is not yyyyMMddHHmmss") from None
 

@@ -8,6 +8,8 @@ import hmac
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from providers.errors import MalformedMessage
 from providers.vnpay import api
@@ -58,5 +60,12 @@ def test_times_are_gmt7_and_amounts_hundredths() -> None:
     for bad in ("20000050", "-100", "1e5", ""):
         with pytest.raises(MalformedMessage):
             api.from_vnp_amount(bad)
-    with pytest.raises(MalformedMessage):
-        api.parse_time("2026-11-22", "vnp_PayDate")
+    for bad in ("2026-11-22", "2026112293015", "202611220930150", "20261322093015", "20261122253015",
+                "2026112209301５", " 2026112209301", ""):
+        with pytest.raises(MalformedMessage):
+            api.parse_time(bad, "vnp_PayDate")
+
+
+@given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)))
+def test_a_time_read_back_is_the_time_written_to_the_second(moment: datetime) -> None:
+    assert api.parse_time(api.format_time(moment), "t") == moment.replace(microsecond=0)
