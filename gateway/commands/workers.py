@@ -38,7 +38,6 @@ def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
             sockets[-1].setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sockets[-1].setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             sockets[-1].bind((host, port))
-            sockets[-1].set_inheritable(True)
     except OSError as error:
         for bound in sockets:
             bound.close()

@@ -4,6 +4,7 @@ socket after SIGHUP, which replaces the workers in turn); it says where it liste
 an address in use, and stops PostgreSQL when it is stopped the way a service manager stops
 it (SIGTERM)."""
 
+import contextlib
 import signal
 import socket
 import subprocess
@@ -29,17 +30,17 @@ def test_serve_on_an_embedded_server_replace_killed_or_hung_up_workers_and_stop_
                               env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + PATIENCE_S
-        while time.monotonic() < deadline:
-            try:
-                # Several probes, so that both workers (separate processes) answer ready.
-                if all(httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200
-                       for _ in range(6)):
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+        while not both_workers_listen(server.pid, port):
+            assert server.poll() is None and time.monotonic() < deadline, "the two workers did not start"
+            time.sleep(0.2)
+        assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=PATIENCE_S).status_code == 200
         assert servers_on(tmp_path), "no embedded PostgreSQL under the home"
 
         [killed, spared] = workers_of(server.pid)
+        # Only the supervisor and its workers hold the listening sockets: not PostgreSQL nor
+        # the sandboxes' process, started after they were bound (which would keep the
+        # address taken, and connections queued unanswered, after `serve` stops).
+        assert listeners_on(port) == {server.pid, killed.pid, spared.pid}
         killed.send_signal(signal.SIGKILL)
         killed.wait(PATIENCE_S)
         # Those that reach the dead worker's socket wait in its queue and are answered by its
@@ -68,10 +69,33 @@ def every_fresh_connection_answered(port: int) -> bool:
                for _ in range(FRESH_CONNECTIONS))
 
 
+def both_workers_listen(supervisor_pid: int, port: int) -> bool:
+    """Each on its own socket: connections reach a socket only once its worker listens."""
+    workers = {worker.pid for worker in workers_of(supervisor_pid)}
+    return len(workers) == 2 and workers <= listeners_on(port)
+
+
+def listeners_on(port: int) -> set[int]:
+    """Every process holding a socket that listens on ``port`` (psutil's system-wide list
+    names one holder per socket)."""
+    holders = set()
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):
+            if any(connection.laddr.port == port and connection.status == psutil.CONN_LISTEN
+                   for connection in process.net_connections("tcp")):
+                holders.add(process.pid)
+    return holders
+
+
 def workers_of(supervisor_pid: int) -> list[psutil.Process]:
-    """The uvicorn workers (started by multiprocessing), not the sandboxes' process."""
-    return [child for child in psutil.Process(supervisor_pid).children()
-            if "spawn_main" in " ".join(child.cmdline())]
+    """The uvicorn workers (started by multiprocessing), not the sandboxes' process nor the
+    short-lived ones that start PostgreSQL."""
+    workers = []
+    for child in psutil.Process(supervisor_pid).children():
+        with contextlib.suppress(psutil.Error):  # gone, or a zombie not yet reaped
+            if "spawn_main" in " ".join(child.cmdline()):
+                workers.append(child)
+    return workers
 
 
 def test_an_address_in_use_is_refused_before_anything_starts(tmp_path, port):
