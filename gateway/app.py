@@ -34,6 +34,7 @@ from gateway.background import background_jobs
 from gateway.checkout.routes import checkout_router
 from gateway.console.routes import console_router
 from gateway.database import open_pool
+from gateway.idempotency.group_commit import first_tries
 from gateway.migrations import discover_migrations
 from gateway.observability.logs import request_id_middleware
 from gateway.observability.metrics import http_metrics_middleware, metrics_handler
@@ -46,7 +47,8 @@ from gateway.web.app_parts import web_parts
 
 def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> Litestar:
     """The gateway's app. With ``pool``, the caller owns the pool (which then also records
-    confirm attempts and refund reservations: size it above the requests in flight);
+    confirm attempts and refund reservations and commits creates' batches: size it above the
+    requests in flight);
     otherwise the app opens its pools on ``settings.database_url`` for its lifetime."""
 
     @contextlib.asynccontextmanager
@@ -56,6 +58,7 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> L
             app.state.sandbox_client = sandbox
             if pool is not None:
                 app.state.pool = app.state.recording_pool = pool
+                app.state.first_tries = first_tries(pool)
                 yield
                 return
             if not settings.database_url:
@@ -64,6 +67,7 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> L
                     open_pool(settings.database_url, settings, max_size=RECORDING_POOL_SIZE) as recording:
                 app.state.pool = opened
                 app.state.recording_pool = recording
+                app.state.first_tries = first_tries(recording)
                 async with background_jobs(opened, providers, settings):
                     yield
 
@@ -93,9 +97,10 @@ def create_app(settings: Settings, pool: AsyncConnectionPool | None = None) -> L
 
 
 SANDBOX_PROXY_TIMEOUT_S = 300.0
-# What must commit before a provider is asked (a confirm's attempt, a refund's reservation)
-# runs on a connection of its own while the request holds its own: from a pool of its own,
-# whose holders wait for nothing else, so that a burst of such requests cannot take every
+# What must commit on a connection other than the request's own — before a provider is asked
+# (a confirm's attempt, a refund's reservation), or together with other requests' (creates'
+# batches, gateway/idempotency/group_commit.py) — comes from a pool of its own, whose
+# holders wait for nothing else, so that a burst of such requests cannot take every
 # connection of the main pool and then wait on each other for one more.
 RECORDING_POOL_SIZE = 4
 

@@ -19,7 +19,9 @@ from gateway.api.request_id import request_id
 from gateway.api.responses import json_response
 from gateway.errors import GatewayError, InvalidParameter
 from gateway.events.store import Origin
-from gateway.idempotency.store import StoredResponse, Write, begin_with_key, commit_first_try, commit_response, roll_back
+from gateway.idempotency.group_commit import FirstTries
+from gateway.idempotency.group_commit import FirstTry as KeyedFirstTry
+from gateway.idempotency.store import StoredResponse, Write, begin_with_key, commit_response, roll_back
 from gateway.keys.model import ApiKey
 
 MAX_KEY_LENGTH = 255
@@ -50,7 +52,8 @@ async def respond_once(
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise InvalidParameter(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.", param="Idempotency-Key")
     fingerprint = request_fingerprint(request.method, request.url.path, params)
-    if first_try is not None and (body := await _try_first(conn, caller.id, key, fingerprint, first_try, origin)):
+    if first_try is not None and (body := await _try_first(conn, request.app.state.first_tries, caller.id, key,
+                                                            fingerprint, first_try, origin)):
         return json_response(body, 200)
     stored = await begin_with_key(conn, caller.id, key, fingerprint)
     if stored is not None:
@@ -71,16 +74,18 @@ async def respond_once(
     return json_response(response.body, response.status)
 
 
-async def _try_first(conn: AsyncConnection, api_key_id: int, key: str, fingerprint: bytes, first_try: FirstTry,
-                     origin: Origin) -> bytes | None:
-    """The body of the response ``first_try`` committed with the key; None when it did not,
-    and the key's bracket must answer (a replay, a busy key, a refusal to keep)."""
+async def _try_first(conn: AsyncConnection, batches: FirstTries, api_key_id: int, key: str, fingerprint: bytes,
+                     first_try: FirstTry, origin: Origin) -> bytes | None:
+    """The body of the response ``first_try`` committed with the key, together with the
+    process's other creates of the moment (gateway/idempotency/group_commit.py); None when it
+    did not, and the key's bracket must answer (a replay, a busy key, a refusal to keep)."""
     try:
         resource, write = await first_try(conn, origin)
     except GatewayError:
         return None  # refused: refused again under the key, which then keeps the refusal
     response = _as_response(resource)
-    return response.body if await commit_first_try(conn, api_key_id, key, fingerprint, write, response) else None
+    committed = await batches(KeyedFirstTry(api_key_id, key, fingerprint, write, response))
+    return response.body if committed else None
 
 
 def _as_response(outcome: msgspec.Struct | GatewayError) -> StoredResponse:

@@ -114,6 +114,14 @@ def first_try_statement(writes: tuple[str, ...]) -> str:
 SELECT FROM held"""
 
 
+def first_try_params(api_key_id: int, key: str, request_sha256: bytes, write: Write,
+                     response: StoredResponse) -> dict[str, Any]:
+    params = {"api_key_id": api_key_id, "key": key, "request_sha256": request_sha256,
+              "response_status": response.status, "response_body": response.body}
+    assert not params.keys() & write.params.keys(), "the writes' parameters are named like the key's"
+    return params | write.params
+
+
 async def commit_first_try(conn: AsyncConnection, api_key_id: int, key: str, request_sha256: bytes,
                            write: Write, response: StoredResponse) -> bool:
     """In one statement (its own transaction), hold ``key``, make ``write`` and store
@@ -122,11 +130,9 @@ async def commit_first_try(conn: AsyncConnection, api_key_id: int, key: str, req
     path reports), or a transaction isolation above READ COMMITTED, the server's default,
     met a concurrent change (the bracket says READ COMMITTED)."""
     assert conn.info.transaction_status == pq.TransactionStatus.IDLE, "commit_first_try is its own transaction"
-    params = {"api_key_id": api_key_id, "key": key, "request_sha256": request_sha256,
-              "response_status": response.status, "response_body": response.body}
-    assert not params.keys() & write.params.keys(), "the writes' parameters are named like the key's"
     try:
-        await conn.execute(first_try_statement(write.statements), params | write.params)
+        await conn.execute(first_try_statement(write.statements),
+                           first_try_params(api_key_id, key, request_sha256, write, response))
     except (IntegrityError, SerializationFailure):
         return False
     except Error as exc:

@@ -1,11 +1,6 @@
-"""A server process's concurrent provider callbacks, read and settled in batches.
-
-At a provider's peak its callbacks arrive by the hundred a second, each a small transaction
-whose fixed costs (its round trips, its COMMIT, the ledger trigger's run, the driver's work
-per statement) outweigh its own, and each resent copy a query of its own. So each process
-takes them in batches: while one batch is being run, the calls that arrive wait, then go
-together as the next one. A call that arrives when no batch is being run goes at once,
-alone: at a quiet time nothing waits.
+"""A server process's concurrent provider callbacks, read and settled in batches
+(gateway.group_commit): at a provider's peak they arrive by the hundred a second, each a
+small transaction, and each resent copy a query of its own.
 
 A batch first reads the answers its events got before, in one query: the copies providers
 resend are answered from it. The others settle their attempts in one transaction
@@ -17,102 +12,23 @@ batches: a failure is then its own word's alone.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import weakref
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, TypeVar
 
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
+from gateway.group_commit import Batches
 from gateway.payments import attempt_store
 from gateway.payments.outcomes import Verdict
 from gateway.payments.settling import Word, settle, settle_together
 
 log = logging.getLogger(__name__)
 
-# Enough to take every callback a process has in flight at its peak; a bound, so that one
-# transaction never locks a provider's whole backlog.
-MAX_BATCH = 64
 # About a day of a busy provider's callbacks at one process, in some tens of megabytes.
 ANSWERS_KEPT = 100_000
-
-Call = TypeVar("Call")
-Outcome = TypeVar("Outcome")
-
-
-@dataclasses.dataclass(frozen=True)
-class _Waiting(Generic[Call, Outcome]):
-    call: Call
-    outcome: asyncio.Future[Outcome]
-
-
-class Batches(Generic[Call, Outcome]):
-    """Calls run ``run(conn, calls)`` one batch at a time, on a connection of ``pool``: it
-    returns each call's outcome, or the exception that call raises. Calls of one ``key``
-    never share a batch."""
-
-    def __init__(self, pool: AsyncConnectionPool,
-                 run: Callable[[AsyncConnection, list[Call]], Awaitable[list[Outcome | Exception]]],
-                 key: Callable[[Call], Hashable]) -> None:
-        self._pool, self._run, self._key = pool, run, key
-        self._waiting: list[_Waiting[Call, Outcome]] = []
-        self._running: asyncio.Task | None = None
-
-    async def __call__(self, call: Call) -> Outcome:
-        """A caller that is cancelled does not take its call back: it is run all the same."""
-        waiting = _Waiting(call, asyncio.get_running_loop().create_future())
-        self._waiting.append(waiting)
-        if self._running is None:
-            self._running = asyncio.create_task(self._run_batches())
-        return await asyncio.shield(waiting.outcome)
-
-    async def _run_batches(self) -> None:
-        """One batch after the other as long as calls come, on one connection while it
-        lasts: its prepared statements serve them all."""
-        batch: list[_Waiting[Call, Outcome]] = []
-        try:
-            while self._waiting:
-                batch = self._next_batch()
-                try:
-                    async with self._pool.connection() as conn:
-                        while True:
-                            _resolve(batch, await self._run(conn, [waiting.call for waiting in batch]))
-                            if not self._waiting or conn.broken:
-                                break
-                            batch = self._next_batch()
-                except Exception as failure:  # no connection to be had, or lost: the batch fails with it
-                    _resolve(batch, [failure] * len(batch))
-        finally:  # cancelled only when the process stops: then no caller may wait for ever
-            self._running = None
-            for waiting in [*batch, *self._waiting]:
-                waiting.outcome.cancel()
-            self._waiting.clear()
-
-    def _next_batch(self) -> list[_Waiting[Call, Outcome]]:
-        batch, later, keys = [], [], set()
-        for waiting in self._waiting:
-            if len(batch) < MAX_BATCH and (key := self._key(waiting.call)) not in keys:
-                batch.append(waiting)
-                keys.add(key)
-            else:
-                later.append(waiting)
-        self._waiting = later
-        return batch
-
-
-def _resolve(batch: list[_Waiting[Call, Outcome]], outcomes: list[Outcome | Exception]) -> None:
-    """Each call's outcome, but for one already had (a batch that failed after it)."""
-    for waiting, outcome in zip(batch, outcomes, strict=True):
-        if waiting.outcome.done():
-            continue
-        if isinstance(outcome, Exception):
-            waiting.outcome.set_exception(outcome)
-        else:
-            waiting.outcome.set_result(outcome)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -21,16 +21,16 @@ payments booked by one.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from psycopg import AsyncConnection, pq
 
 from gateway.errors import ResourceMissing
 from gateway.events.store import Origin, new_event
+from gateway.group_commit import transaction_in_one_go
 from gateway.keys.model import Scope
 from gateway.observability.metrics import PAYMENT_OUTCOMES
 from gateway.payments import attempt_store, store
@@ -76,7 +76,7 @@ async def settle(conn: AsyncConnection, word: Word) -> Verdict:
     try:
         if in_one_unit:
             bookings: list[Transfer] = []
-            async with _transaction_in_one_go(conn):
+            async with transaction_in_one_go(conn):
                 verdict, before = await _apply(conn, word, await _lock(conn, word), bookings)
                 await _send_bookings(conn, bookings)
         else:
@@ -103,7 +103,7 @@ async def settle_together(conn: AsyncConnection, words: Sequence[Word]) -> list[
     assert len({word.attempt_ref for word in words}) == len(words), "one word per attempt"
     outcomes: list[tuple[Verdict, Attempt] | ResourceMissing] = []
     bookings: list[Transfer] = []
-    async with _transaction_in_one_go(conn):
+    async with transaction_in_one_go(conn):
         locked = await attempt_store.lock_with_intents(conn, [(w.attempt_ref, w.provider, w.livemode) for w in words])
         intents = {}
         for word in words:
@@ -188,18 +188,3 @@ def _tell(attempt_ref: str, verdict: Verdict, before: Attempt) -> None:
                     attempt_ref, verdict.intent.id, verdict.attempt.flag)
     if verdict.attempt.flag and verdict.attempt.flag != before.flag:
         log.warning("attempt %s flagged for finance staff: %s", attempt_ref, verdict.attempt.flag)
-
-
-@contextlib.asynccontextmanager
-async def _transaction_in_one_go(conn: AsyncConnection) -> AsyncIterator[None]:
-    """A transaction whose BEGIN travels with its first statements and whose COMMIT with its
-    last: psycopg's own transaction() would wait for each of them, and for a sync of its
-    pipeline before the COMMIT. Any error rolls the whole back."""
-    try:
-        async with conn.pipeline():
-            await conn.execute("BEGIN")
-            yield
-            await conn.execute("COMMIT")
-    finally:
-        if conn.info.transaction_status in (pq.TransactionStatus.INTRANS, pq.TransactionStatus.INERROR):
-            await conn.execute("ROLLBACK")
