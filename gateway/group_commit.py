@@ -17,11 +17,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
 from psycopg import AsyncConnection, pq
 from psycopg_pool import AsyncConnectionPool
+
+log = logging.getLogger(__name__)
 
 # Enough to take every call a process has in flight at its peak; a bound, so that one
 # transaction never holds the locks of a whole backlog.
@@ -100,6 +103,27 @@ def _resolve(batch: list[_Waiting[Call, Outcome]], outcomes: list[Outcome | Exce
             waiting.outcome.set_exception(outcome)
         else:
             waiting.outcome.set_result(outcome)
+
+
+async def together_or_each_alone(
+    conn: AsyncConnection, calls: list[Call],
+    together: Callable[[AsyncConnection, list[Call]], Awaitable[list[Outcome]]],
+    alone: Callable[[AsyncConnection, Call], Awaitable[Outcome]],
+) -> list[Outcome | Exception]:
+    """``together`` for a batch of several, all or nothing; should it fail, ``alone`` for each
+    call in turn, so that a failure is its own call's outcome, and no one else's."""
+    if len(calls) > 1:
+        try:
+            return await together(conn, calls)
+        except Exception as failure:
+            log.info("a batch of %d failed (%s: %s): each is run on its own", len(calls), type(failure).__name__, failure)
+    outcomes: list[Outcome | Exception] = []
+    for call in calls:
+        try:
+            outcomes.append(await alone(conn, call))
+        except Exception as failure:
+            outcomes.append(failure)
+    return outcomes
 
 
 @contextlib.asynccontextmanager

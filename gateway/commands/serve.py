@@ -26,6 +26,7 @@ from gateway.observability.logs import logging_config
 from gateway.settings import Settings
 from gateway.startup import prepare_catalogue
 
+
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="TCP port to listen on."),

@@ -10,15 +10,12 @@ its own. Two tries of one key never share a batch."""
 from __future__ import annotations
 
 import dataclasses
-import logging
 
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from gateway.group_commit import Batches, transaction_in_one_go
+from gateway.group_commit import Batches, together_or_each_alone, transaction_in_one_go
 from gateway.idempotency.store import StoredResponse, Write, commit_first_try, first_try_params, first_try_statement
-
-log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,24 +39,17 @@ def first_tries(pool: AsyncConnectionPool) -> FirstTries:
 
 
 async def _commit_together(conn: AsyncConnection, tries: list[FirstTry]) -> list[bool | Exception]:
-    if len(tries) > 1:
-        try:
-            async with transaction_in_one_go(conn):
-                for each in tries:
-                    await conn.execute(first_try_statement(each.write.statements), _params(each))
-            return [True] * len(tries)
-        except Exception as failure:
-            log.info("a batch of %d first tries failed (%s: %s): each is tried on its own",
-                     len(tries), type(failure).__name__, failure)
-    outcomes: list[bool | Exception] = []
-    for each in tries:
-        try:
-            outcomes.append(await commit_first_try(conn, each.api_key_id, each.key, each.request_sha256, each.write,
-                                                   each.response))
-        except Exception as failure:
-            outcomes.append(failure)
-    return outcomes
+    return await together_or_each_alone(conn, tries, _in_one_transaction, _alone)
 
 
-def _params(each: FirstTry) -> dict:
-    return first_try_params(each.api_key_id, each.key, each.request_sha256, each.write, each.response)
+async def _in_one_transaction(conn: AsyncConnection, tries: list[FirstTry]) -> list[bool]:
+    async with transaction_in_one_go(conn):
+        for each in tries:
+            await conn.execute(first_try_statement(each.write.statements),
+                               first_try_params(each.api_key_id, each.key, each.request_sha256, each.write,
+                                                each.response))
+    return [True] * len(tries)
+
+
+async def _alone(conn: AsyncConnection, each: FirstTry) -> bool:
+    return await commit_first_try(conn, each.api_key_id, each.key, each.request_sha256, each.write, each.response)

@@ -13,19 +13,16 @@ batches: a failure is then its own word's alone.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import weakref
 from collections import OrderedDict
 
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from gateway.group_commit import Batches
+from gateway.group_commit import Batches, together_or_each_alone
 from gateway.payments import attempt_store
 from gateway.payments.outcomes import Verdict
 from gateway.payments.settling import Word, settle, settle_together
-
-log = logging.getLogger(__name__)
 
 # About a day of a busy provider's callbacks at one process, in some tens of megabytes.
 ANSWERS_KEPT = 100_000
@@ -66,7 +63,8 @@ class CallbackSettling:
         others are settled together."""
         events = [(word.received.provider, word.received.event_key) if word.received else None for word in words]
         given = await attempt_store.provider_event_answers(conn, [event for event in events if event])
-        settled = iter(await _settle_new(conn, [word for word, event in zip(words, events) if event not in given]))
+        new = [word for word, event in zip(words, events) if event not in given]
+        settled = iter(await together_or_each_alone(conn, new, settle_together, settle))
         outcomes = [AnsweredBefore(given[event]) if event in given else next(settled) for event in events]
         for word, event, outcome in zip(words, events, outcomes, strict=True):
             if isinstance(outcome, AnsweredBefore):
@@ -79,22 +77,6 @@ class CallbackSettling:
         self._answers[event] = answer
         if len(self._answers) > ANSWERS_KEPT:
             self._answers.popitem(last=False)
-
-
-async def _settle_new(conn: AsyncConnection, words: list[Word]) -> list[Verdict | Exception]:
-    if len(words) > 1:
-        try:
-            return await settle_together(conn, words)
-        except Exception as failure:
-            log.info("a batch of %d provider words failed (%s: %s): each is settled on its own",
-                     len(words), type(failure).__name__, failure)
-    outcomes: list[Verdict | Exception] = []
-    for word in words:
-        try:
-            outcomes.append(await settle(conn, word))
-        except Exception as failure:
-            outcomes.append(failure)
-    return outcomes
 
 
 _OF_POOL: weakref.WeakKeyDictionary[AsyncConnectionPool, CallbackSettling] = weakref.WeakKeyDictionary()

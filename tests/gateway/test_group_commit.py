@@ -13,9 +13,10 @@ from psycopg_pool import AsyncConnectionPool
 
 from catalogue.model import payable_account
 from gateway.errors import ResourceMissing
+from gateway.group_commit import Batches
 from gateway.payments import group_commit
 from gateway.payments.attempt_store import Received
-from gateway.payments.group_commit import AnsweredBefore, Batches, callback_settling
+from gateway.payments.group_commit import AnsweredBefore, callback_settling
 from gateway.payments.model import AttemptStatus, Status
 from gateway.payments.outcomes import Answer, Result
 from gateway.payments.settling import Word
