@@ -9,7 +9,7 @@ its own. Two tries of one key never share a batch."""
 
 from __future__ import annotations
 
-import dataclasses
+from typing import NamedTuple
 
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
@@ -18,9 +18,9 @@ from gateway.group_commit import Batches, together_or_each_alone, transaction_in
 from gateway.idempotency.store import StoredResponse, Write, commit_first_try, first_try_params, first_try_statement
 
 
-@dataclasses.dataclass(frozen=True)
-class FirstTry:
-    """What ``store.commit_first_try`` takes, but its connection."""
+class FirstTry(NamedTuple):
+    """What ``store.commit_first_try`` takes after its connection, in its order (and
+    ``store.first_try_params`` in all)."""
 
     api_key_id: int
     key: str
@@ -45,11 +45,9 @@ async def _commit_together(conn: AsyncConnection, tries: list[FirstTry]) -> list
 async def _in_one_transaction(conn: AsyncConnection, tries: list[FirstTry]) -> list[bool]:
     async with transaction_in_one_go(conn):
         for each in tries:
-            await conn.execute(first_try_statement(each.write.statements),
-                               first_try_params(each.api_key_id, each.key, each.request_sha256, each.write,
-                                                each.response))
+            await conn.execute(first_try_statement(each.write.statements), first_try_params(*each))
     return [True] * len(tries)
 
 
 async def _alone(conn: AsyncConnection, each: FirstTry) -> bool:
-    return await commit_first_try(conn, each.api_key_id, each.key, each.request_sha256, each.write, each.response)
+    return await commit_first_try(conn, *each)
